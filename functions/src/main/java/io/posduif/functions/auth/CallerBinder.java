@@ -1,0 +1,57 @@
+package io.posduif.functions.auth;
+
+import io.micronaut.core.convert.ArgumentConversionContext;
+import io.micronaut.core.type.Argument;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.bind.binders.TypedRequestArgumentBinder;
+import io.micronaut.security.authentication.Authentication;
+import io.posduif.functions.http.ApiException;
+import io.posduif.functions.tenant.Tenants;
+import io.posduif.protocol.ErrorCode;
+import jakarta.inject.Singleton;
+
+import java.util.Optional;
+
+/**
+ * Binds {@link Caller} controller parameters from the validated token, and checks what the
+ * token alone cannot: that the tenant still exists and that {@code X-Device-ID}, when a client
+ * sends it, names the token's device (it is a hint, never a credential).
+ */
+@Singleton
+final class CallerBinder implements TypedRequestArgumentBinder<Caller> {
+
+    static final String DEVICE_ID_HEADER = "X-Device-ID";
+
+    private final Tenants tenants;
+    private final DeviceStatus deviceStatus;
+
+    CallerBinder(Tenants tenants, DeviceStatus deviceStatus) {
+        this.tenants = tenants;
+        this.deviceStatus = deviceStatus;
+    }
+
+    @Override
+    public Argument<Caller> argumentType() {
+        return Argument.of(Caller.class);
+    }
+
+    @Override
+    public BindingResult<Caller> bind(ArgumentConversionContext<Caller> context, HttpRequest<?> request) {
+        Optional<Authentication> auth = request.getUserPrincipal(Authentication.class);
+        if (auth.isEmpty()) {
+            throw new ApiException(ErrorCode.UNAUTHORIZED, "a bearer token is required");
+        }
+        Caller caller = Caller.from(auth.get());
+        if (!tenants.exists(caller.tenant().value())) {
+            throw new ApiException(ErrorCode.UNAUTHORIZED, "unknown tenant");
+        }
+        String hinted = request.getHeaders().get(DEVICE_ID_HEADER);
+        if (hinted != null && (caller.kind() != Caller.Kind.DEVICE || !hinted.equals(caller.deviceId()))) {
+            throw new ApiException(ErrorCode.DEVICE_MISMATCH, "X-Device-ID does not match the token");
+        }
+        if (caller.kind() == Caller.Kind.DEVICE) {
+            deviceStatus.requireActive(caller);
+        }
+        return () -> Optional.of(caller);
+    }
+}

@@ -1,0 +1,159 @@
+package io.posduif.devstack;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import redis.embedded.RedisServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+
+/**
+ * A real PostgreSQL (embedded binaries, {@code wal_level=logical}) and a real Redis (Streams,
+ * AOF on) without Docker.
+ *
+ * <p>Tests share one stack per JVM through {@link #shared()}: starting PostgreSQL costs seconds,
+ * and isolation between tests comes from tenants (one schema each), which is exactly the
+ * isolation production relies on. The local stack launcher uses {@link #start(Path)} with a data
+ * directory that survives restarts.
+ */
+public final class EmbeddedStack implements AutoCloseable {
+
+    public static final String DATABASE = "posduif";
+    public static final String USER = "posduif";
+    public static final String PASSWORD = "posduif";
+
+    private static EmbeddedStack shared;
+
+    private final EmbeddedPostgres postgres;
+    private final RedisServer redis;
+    private final int redisPort;
+
+    private EmbeddedStack(EmbeddedPostgres postgres, RedisServer redis, int redisPort) {
+        this.postgres = postgres;
+        this.redis = redis;
+        this.redisPort = redisPort;
+    }
+
+    /** The per-JVM test stack, in a temporary directory, stopped at JVM exit. */
+    public static synchronized EmbeddedStack shared() {
+        if (shared == null) {
+            try {
+                shared = start(Files.createTempDirectory("posduif-test-"), 0, 0);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "posduif-stack-stop"));
+        }
+        return shared;
+    }
+
+    /** Starts on fixed ports (0 = pick a free one), keeping data under {@code dataDir}. */
+    public static EmbeddedStack start(Path dataDir, int postgresPort, int redisPort) throws IOException {
+        Path pgData = dataDir.resolve("postgres");
+        Path redisData = dataDir.resolve("redis");
+        Files.createDirectories(pgData);
+        Files.createDirectories(redisData);
+        boolean fresh = !Files.exists(pgData.resolve("PG_VERSION"));
+        EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                .setDataDirectory(pgData)
+                .setCleanDataDirectory(false)
+                .setPort(postgresPort == 0 ? freePort() : postgresPort)
+                .setServerConfig("wal_level", "logical")
+                .setServerConfig("max_replication_slots", "10")
+                .setServerConfig("max_wal_senders", "10")
+                .setServerConfig("max_connections", "300")
+                .setServerConfig("fsync", "off")
+                .setPGStartupWait(Duration.ofSeconds(60))
+                .start();
+        try {
+            bootstrapDatabase(pg, fresh);
+        } catch (SQLException e) {
+            pg.close();
+            throw new IOException("could not prepare database " + DATABASE, e);
+        }
+        int rport = redisPort == 0 ? freePort() : redisPort;
+        RedisServer redis = RedisServer.newRedisServer()
+                .port(rport)
+                .bind("127.0.0.1")
+                .setting("appendonly yes")
+                .setting("appendfsync everysec")
+                .setting("dir " + redisData.toAbsolutePath())
+                .setting("save \"\"")
+                .build();
+        redis.start();
+        return new EmbeddedStack(pg, redis, rport);
+    }
+
+    private static void bootstrapDatabase(EmbeddedPostgres pg, boolean fresh) throws SQLException {
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + USER + "') THEN "
+                    + "CREATE ROLE " + USER + " LOGIN SUPERUSER PASSWORD '" + PASSWORD + "'; END IF; END $$");
+            var rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'");
+            if (!rs.next()) {
+                s.execute("CREATE DATABASE " + DATABASE + " OWNER " + USER);
+            }
+        }
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + DATABASE;
+    }
+
+    public int postgresPort() {
+        return postgres.getPort();
+    }
+
+    public String redisUrl() {
+        return "redis://127.0.0.1:" + redisPort;
+    }
+
+    public int redisPort() {
+        return redisPort;
+    }
+
+    public RedisServer redis() {
+        return redis;
+    }
+
+    public Connection connect() throws SQLException {
+        return java.sql.DriverManager.getConnection(jdbcUrl(), USER, PASSWORD);
+    }
+
+    /** Properties for a Micronaut application context pointed at this stack. */
+    public java.util.Map<String, String> micronautProperties() {
+        return java.util.Map.of(
+                "datasources.default.url", jdbcUrl(),
+                "datasources.default.username", USER,
+                "datasources.default.password", PASSWORD,
+                "redis.uri", redisUrl());
+    }
+
+    @Override
+    public void close() {
+        try {
+            redis.stop();
+        } catch (IOException | RuntimeException ignored) {
+            // already stopped
+        }
+        try {
+            postgres.close();
+        } catch (IOException | RuntimeException ignored) {
+            // already stopped
+        }
+    }
+
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
