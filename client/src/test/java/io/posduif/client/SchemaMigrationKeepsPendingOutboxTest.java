@@ -1,0 +1,107 @@
+package io.posduif.client;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SchemaMigrationKeepsPendingOutboxTest {
+    private static final String A = "00000000-0000-4000-8000-00000000000a";
+    private static final String B = "00000000-0000-4000-8000-00000000000b";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void migratingToV2AddsColumnsAndTablesAndKeepsEveryPendingOp() {
+        String url = "jdbc:sqlite:" + dir.resolve("device.db");
+        List<String> opIdsBefore;
+        try (LocalDatabase db = new LocalDatabase(url)) {
+            db.applyInstructions(Schemas.v1());
+            db.write("notes", LocalDatabase.WriteKind.INSERT, Map.of("id", A, "title", "first"));
+            db.write("notes", LocalDatabase.WriteKind.INSERT, Map.of("id", B, "title", "second"));
+            db.write("notes", LocalDatabase.WriteKind.DELETE, Map.of("id", B));
+            opIdsBefore = db.outboxBatch(10).stream().map(LocalDatabase.OutboxOp::opId).toList();
+
+            db.applyInstructions(Schemas.v2());
+
+            assertEquals(2, db.schemaVersion());
+            assertEquals(opIdsBefore, db.outboxBatch(10).stream().map(LocalDatabase.OutboxOp::opId).toList());
+            // The v2 DDL is CREATE TABLE IF NOT EXISTS, a no-op for an existing table: the column came from ALTER.
+            assertTrue(db.query("PRAGMA table_info(\"notes\")").stream().anyMatch(c -> "priority".equals(c.get("name"))));
+            assertTrue(db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'tags_name'").size() == 1);
+            ObjectNode kept = db.rows("notes").get(0);
+            assertEquals("first", kept.path("title").asText());
+            assertTrue(kept.path("priority").isNull());
+
+            db.write("notes", LocalDatabase.WriteKind.UPDATE, Map.of("id", A, "priority", 5));
+            db.write("tags", LocalDatabase.WriteKind.INSERT, Map.of("id", "t1", "name", "work"));
+            assertEquals(5, db.outboxSize());
+        }
+        // Restart: schema, version and outbox come back from the file.
+        try (LocalDatabase db = new LocalDatabase(url)) {
+            assertEquals(2, db.schemaVersion());
+            assertEquals(5, db.outboxSize());
+            assertEquals(5, db.rows("notes").get(0).path("priority").asInt());
+        }
+    }
+
+    @Test
+    void reapplyingTheSameSchemaIsHarmless() {
+        try (LocalDatabase db = new LocalDatabase("jdbc:sqlite::memory:")) {
+            db.applyInstructions(Schemas.v2());
+            db.write("tags", LocalDatabase.WriteKind.INSERT, Map.of("id", "t1", "name", "work"));
+            db.applyInstructions(Schemas.v2());
+            db.applyInstructions(Schemas.v2());
+            assertEquals(1, db.rows("tags").size());
+            assertEquals(1, db.outboxSize());
+        }
+    }
+
+    @Test
+    void ddlWithoutIfNotExistsIsMadeIdempotent() {
+        assertEquals("CREATE TABLE IF NOT EXISTS \"t\" (x)", LocalDatabase.idempotent("CREATE TABLE \"t\" (x)"));
+        assertEquals("CREATE UNIQUE INDEX IF NOT EXISTS i ON t (x)", LocalDatabase.idempotent("create unique index i ON t (x)"));
+        assertEquals("CREATE INDEX IF NOT EXISTS i ON t (x)", LocalDatabase.idempotent("CREATE INDEX IF NOT EXISTS i ON t (x)"));
+    }
+
+    @Test
+    void aFailingMigrationChangesNothingAndKeepsTheOldVersion() {
+        try (LocalDatabase db = new LocalDatabase("jdbc:sqlite::memory:")) {
+            db.applyInstructions(Schemas.v1());
+            db.write("notes", LocalDatabase.WriteKind.INSERT, Map.of("id", A, "title", "first"));
+            ObjectNode raw = Schemas.v2().raw().deepCopy();
+            ((com.fasterxml.jackson.databind.node.ArrayNode) raw.path("schema").path("tables").get(3).get("sqlite_ddl"))
+                    .add("CREATE TABLE broken (");
+            AppInstructions bad = AppInstructions.from(raw);
+
+            assertThrows(RuntimeException.class, () -> db.applyInstructions(bad));
+
+            assertEquals(1, db.schemaVersion());
+            assertTrue(db.query("SELECT name FROM sqlite_master WHERE name = 'tags'").isEmpty(), "tags creation rolled back");
+            assertTrue(db.query("PRAGMA table_info(\"notes\")").stream().noneMatch(c -> "priority".equals(c.get("name"))));
+            assertEquals(1, db.outboxSize());
+        }
+    }
+
+    @Test
+    void serverDdlMayNotTouchTheSdkTables() {
+        try (LocalDatabase db = new LocalDatabase("jdbc:sqlite::memory:")) {
+            db.applyInstructions(Schemas.v1());
+            db.write("notes", LocalDatabase.WriteKind.INSERT, Map.of("id", A, "title", "first"));
+            ObjectNode raw = Schemas.v2().raw().deepCopy();
+            ((com.fasterxml.jackson.databind.node.ArrayNode) raw.path("schema").path("tables").get(0).get("sqlite_ddl"))
+                    .add("DROP TABLE _posduif_outbox");
+
+            assertThrows(RuntimeException.class, () -> db.applyInstructions(AppInstructions.from(raw)));
+            assertEquals(1, db.outboxSize());
+        }
+    }
+}
