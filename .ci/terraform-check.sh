@@ -48,7 +48,7 @@ fi
 export TF_CLI_CONFIG_FILE=/dev/null # fmt needs no CLI config; a missing one only warns
 echo "== terraform fmt -check -recursive terraform"
 if command -v terraform >/dev/null 2>&1; then
-  if terraform fmt -check -recursive -diff terraform; then
+  if terraform fmt -no-color -check -recursive -diff terraform; then
     record "terraform fmt -check -recursive terraform ($(terraform version | head -1))" PASS
   else
     echo "-> run: terraform fmt -recursive terraform" >&2

@@ -117,12 +117,16 @@ async function checkTrees(roots, parse) {
           passed++;
         } catch (e) {
           fail(file, `HCL parse error: ${String(e.message || e).replace(/\s+/g, " ")}`);
+          mod.unparsed = true;
         }
       }
     }
   }
 
   for (const mod of modules.values()) {
+    // A file that did not parse leaves declarations out; checking against the rest would only
+    // add findings that are consequences of the parse error.
+    if (mod.unparsed) continue;
     const usage = mod.usageStrings.map((u) => u.text).join("\n");
     for (const [name, { file, body }] of mod.variables) {
       const problems = [];
@@ -168,6 +172,7 @@ async function checkTrees(roots, parse) {
         fail(file, `module "${callName}" source ${source} has no .tf files`);
         continue;
       }
+      if (target.unparsed) continue; // its parse error is reported already
       const before = failures.length;
       for (const arg of Object.keys(body)) {
         if (!META_ARGUMENTS.has(arg) && !target.variables.has(arg)) fail(file, `module "${callName}" passes "${arg}", which ${source} does not declare`);
@@ -186,7 +191,7 @@ async function checkTrees(roots, parse) {
 
   // Module READMEs document every input and output, and nothing else.
   for (const mod of modules.values()) {
-    if (path.basename(path.dirname(mod.dir)) !== "modules") continue;
+    if (mod.unparsed || path.basename(path.dirname(mod.dir)) !== "modules") continue;
     const readme = path.join(mod.dir, "README.md");
     if (!fs.existsSync(readme)) {
       fail(readme, "module has no README.md");
