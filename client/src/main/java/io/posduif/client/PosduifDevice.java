@@ -221,7 +221,7 @@ public final class PosduifDevice implements AutoCloseable {
         String sseUrl = options.sseUrl() != null ? options.sseUrl() : (ai == null ? null : ai.sseUrl());
         if (sseUrl != null && !sseUrl.isBlank() && options.sseClient() != null) {
             sse = new SseListener(options.sseClient(), URI.create(sseUrl.replace("{device_id}", deviceId())),
-                    force -> force ? engine.refreshToken(engine.token()) : engine.token(),
+                    force -> force ? engine.forceRefresh() : engine.token(),
                     this::onEvent, Backoff.DEFAULT);
             sse.start();
         }

@@ -146,6 +146,11 @@ final class SyncEngine {
         }
     }
 
+    /** After a server refused the current token (e.g. the relay answered 401). */
+    String forceRefresh() throws IOException, ApiException {
+        return refreshToken(requireCredentials().accessToken());
+    }
+
     void markRevoked() {
         LocalDatabase.Credentials c = db.credentials();
         if (c != null && !c.revoked()) {

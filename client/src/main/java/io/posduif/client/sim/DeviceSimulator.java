@@ -206,8 +206,9 @@ public final class DeviceSimulator {
             }
         });
         long t0 = System.nanoTime();
-        QrPayload qr = web.createEnrollmentPayload();
-        device.enroll(qr, config.mobileUsers().get(i % config.mobileUsers().size()), DeviceInfo.jvm());
+        String user = config.mobileUsers().get(i % config.mobileUsers().size());
+        QrPayload qr = web.createEnrollmentPayload(user);
+        device.enroll(qr, user, DeviceInfo.jvm());
         enrollMs.record((System.nanoTime() - t0) / 1_000_000);
         RowGenerator gen = new RowGenerator(random, device.userId(), config.ownerColumns());
         SimDevice d = new SimDevice(i, device, transport, random, gen, new ArrayList<>());

@@ -28,14 +28,14 @@ public final class WebSession {
         this.token = token;
     }
 
-    /** {@code POST /api/auth/login}; {@code tenant} is sent as {@code tenant_id} only when given. */
+    /** {@code POST /api/auth/login}; {@code tenant} is sent only when given (servers default to theirs). */
     public static WebSession login(String baseUrl, String username, String password, String tenant)
             throws IOException, ApiException {
         ObjectNode body = MAPPER.createObjectNode();
         body.put("username", username);
         body.put("password", password);
         if (tenant != null) {
-            body.put("tenant_id", tenant);
+            body.put("tenant", tenant);
         }
         WebSession anonymous = new WebSession(trim(baseUrl), null);
         JsonNode answer = anonymous.json("POST", "/api/auth/login", body);
@@ -54,13 +54,21 @@ public final class WebSession {
         return token;
     }
 
-    /** {@code POST /api/enrollment/create} → the full answer ({@code token}, {@code qr_code_data}, {@code expires_at}). */
-    public JsonNode createEnrollment() throws IOException, ApiException {
-        return json("POST", "/api/enrollment/create", MAPPER.createObjectNode());
+    /**
+     * {@code POST /api/enrollment/create} → the full answer ({@code token}, {@code qr_code_data},
+     * {@code expires_at}). A token bound to {@code username} may enroll another device of an
+     * existing mobile user; null makes an unbound token (a new user at completion).
+     */
+    public JsonNode createEnrollment(String username) throws IOException, ApiException {
+        ObjectNode body = MAPPER.createObjectNode();
+        if (username != null) {
+            body.put("username", username);
+        }
+        return json("POST", "/api/enrollment/create", body);
     }
 
-    public QrPayload createEnrollmentPayload() throws IOException, ApiException {
-        JsonNode qr = createEnrollment().path("qr_code_data");
+    public QrPayload createEnrollmentPayload(String username) throws IOException, ApiException {
+        JsonNode qr = createEnrollment(username).path("qr_code_data");
         return new QrPayload(qr.path("enrollment_url").asText(null), qr.path("token").asText(null), qr.path("tenant_id").asText(null));
     }
 
