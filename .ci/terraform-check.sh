@@ -6,6 +6,7 @@
 #      references resolve; local module calls match the module's inputs/outputs; module READMEs
 #      list every input and output (.ci/terraform-lint.js)
 #   4. self-test of the lint against deliberately broken fixtures (.ci/terraform-fixtures)
+#   5. static checks of infra/docker/*.Dockerfile (.ci/dockerfile-check.js; Docker can't run here)
 # Exits non-zero if any step fails, after running all of them, and prints a summary.
 #
 # The npm packages are installed once into a cache (POSDUIF_TOOLS_CACHE, default
@@ -76,6 +77,13 @@ if [ -n "${HCL2JSON_NODE_MODULES:-}" ] && node "$ROOT/.ci/terraform-lint.js" --s
   record "lint self-test on .ci/terraform-fixtures" PASS
 else
   record "lint self-test on .ci/terraform-fixtures" FAIL
+fi
+
+echo "== Dockerfiles (multi-stage JDK 21 -> JRE 21, non-root, HEALTHCHECK /health, reactor sources)"
+if node "$ROOT/.ci/dockerfile-check.js" infra/docker/sse-relay.Dockerfile:sse-relay:8081 infra/docker/functions.Dockerfile:functions:8080; then
+  record "infra/docker Dockerfile structure" PASS
+else
+  record "infra/docker Dockerfile structure" FAIL
 fi
 
 echo

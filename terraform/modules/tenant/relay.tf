@@ -27,7 +27,7 @@ locals {
     environment = [
       for k, v in {
         MICRONAUT_SERVER_PORT         = tostring(local.relay_port)
-        JAVA_OPTS                     = var.relay_java_options
+        JDK_JAVA_OPTIONS              = var.relay_java_options
         POSDUIF_TENANT_ID             = var.tenant_id
         POSDUIF_DB_JDBC_URL           = local.jdbc_url
         POSDUIF_REDIS_URI             = local.redis_uri

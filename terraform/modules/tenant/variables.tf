@@ -448,7 +448,7 @@ variable "relay_architecture" {
 }
 
 variable "relay_java_options" {
-  description = "JAVA_OPTS of the relay container."
+  description = "JVM options of the relay container (passed as JDK_JAVA_OPTIONS, which the java launcher reads)."
   type        = string
   default     = "-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
 }
