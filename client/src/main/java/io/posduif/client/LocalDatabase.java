@@ -350,7 +350,8 @@ final class LocalDatabase implements AutoCloseable {
                 case UPDATE -> wrote = updateRow(t, pk, row) > 0;
                 case UPSERT -> {
                     wrote = true;
-                    if (changed.isEmpty() || updateRow(t, pk, row) == 0) {
+                    boolean present = changed.isEmpty() ? exists(t, pk) : updateRow(t, pk, row) > 0;
+                    if (!present) {
                         insertRow(t, row, true);
                     }
                 }

@@ -64,6 +64,15 @@ class LocalWriteGoesToOutboxAtomicallyTest {
     }
 
     @Test
+    void upsertInsertsThenUpdatesAndQueuesEachWrite() {
+        db.write("notes", LocalDatabase.WriteKind.UPSERT, Map.of("id", ID, "title", "a"));
+        db.write("notes", LocalDatabase.WriteKind.UPSERT, Map.of("id", ID, "title", "b"));
+        db.write("notes", LocalDatabase.WriteKind.UPSERT, Map.of("id", ID)); // key only: row exists, nothing to insert
+        assertEquals("b", db.rows("notes").get(0).path("title").asText());
+        assertEquals(3, db.outboxSize());
+    }
+
+    @Test
     void deleteQueuesKeyOnlyAndMissingRowQueuesNothing() {
         db.write("notes", LocalDatabase.WriteKind.INSERT, Map.of("id", ID, "title", "a"));
         assertTrue(db.write("notes", LocalDatabase.WriteKind.DELETE, Map.of("id", ID)));
