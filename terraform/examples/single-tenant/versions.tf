@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.11.0"
+  required_version = ">= 1.9.0"
 
   required_providers {
     aws = {
@@ -8,11 +8,11 @@ terraform {
     }
     random = {
       source  = "hashicorp/random"
-      version = ">= 3.7.1, < 4.0.0"
+      version = ">= 3.6.0, < 4.0.0"
     }
   }
 
-  # Keep state remote and encrypted in real use: it holds the Valkey password.
+  # Keep state remote, encrypted and access-controlled: it holds the tenant's generated secrets.
   # backend "s3" {
   #   bucket       = "my-terraform-state"
   #   key          = "posduif/acme/terraform.tfstate"

@@ -70,11 +70,10 @@ resource "aws_db_instance" "this" {
   db_name        = var.database_name
   port           = 5432
 
-  # RDS generates the master password and keeps it in Secrets Manager (encrypted with the
-  # tenant key); Terraform never sees it.
-  username                      = "posduif_admin"
-  manage_master_user_password   = true
-  master_user_secret_kms_key_id = aws_kms_key.tenant.arn
+  # The functions need the password as configuration (secrets.tf), so Terraform owns it rather
+  # than RDS-managed rotation, which would change it behind the functions' back.
+  username = local.database_username
+  password = random_password.database[0].result
 
   allocated_storage     = var.rds_allocated_storage_gb
   max_allocated_storage = var.rds_max_allocated_storage_gb

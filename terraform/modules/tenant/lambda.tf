@@ -5,23 +5,24 @@
 locals {
   lambda_handler = "io.micronaut.function.aws.proxy.payload2.APIGatewayV2HTTPEventFunction"
 
-  # The deployment contract of the functions (docs/deploy.md). Only references to secrets are
-  # passed; the values are read after the SnapStart restore. application-lambda.yml maps these
-  # onto Micronaut properties.
+  # The functions' configuration, in the names functions/src/main/resources/application.yml reads.
+  # Secret values are included (see secrets.tf) and encrypted at rest with the tenant key; they are
+  # configuration read at init, not values made before the SnapStart checkpoint.
   function_environment = merge(
     {
-      MICRONAUT_ENVIRONMENTS         = "lambda"
-      JAVA_TOOL_OPTIONS              = var.lambda_java_tool_options
-      POSDUIF_TENANT_ID              = var.tenant_id
-      POSDUIF_DB_JDBC_URL            = local.jdbc_url
-      POSDUIF_DB_SECRET_ARN          = local.db_secret_arn
-      POSDUIF_JWT_SECRET_ARN         = aws_secretsmanager_secret.jwt.arn
-      POSDUIF_ADMIN_TOKEN_SECRET_ARN = aws_secretsmanager_secret.admin_token.arn
-      POSDUIF_REDIS_URI              = local.redis_uri
-      POSDUIF_REDIS_MODE             = local.redis_mode
-      POSDUIF_REDIS_SECRET_ARN       = aws_secretsmanager_secret.redis.arn
-      POSDUIF_CONSOLE_ORIGIN         = var.console_origin
-      POSDUIF_RELAY_URL              = local.relay_url
+      MICRONAUT_ENVIRONMENTS    = "lambda"
+      JAVA_TOOL_OPTIONS         = var.lambda_java_tool_options
+      POSDUIF_TENANT_ID         = var.tenant_id
+      POSDUIF_DATABASE_URL      = local.jdbc_url
+      POSDUIF_DATABASE_USER     = local.database_credentials.username
+      POSDUIF_DATABASE_PASSWORD = local.database_credentials.password
+      POSDUIF_DATABASE_POOL     = tostring(var.lambda_database_pool_size)
+      POSDUIF_JWT_SECRET        = random_password.jwt.result
+      POSDUIF_ADMIN_TOKEN       = random_password.admin_token.result
+      POSDUIF_REDIS_URL         = local.redis_url_with_credentials
+      POSDUIF_REDIS_MODE        = local.redis_mode
+      POSDUIF_RELAY_PUBLIC_URL  = local.relay_url
+      POSDUIF_CONSOLE_ORIGIN    = var.console_origin
     },
     var.public_base_url == null ? {} : { POSDUIF_PUBLIC_BASE_URL = var.public_base_url },
   )
@@ -64,6 +65,8 @@ resource "aws_lambda_function" "this" {
     security_group_ids = [aws_security_group.this["functions"].id]
   }
 
+  # Encrypts the environment (it holds secrets) and the SnapStart snapshots with the tenant key.
+  kms_key_arn = aws_kms_key.tenant.arn
   environment {
     variables = local.function_environment
   }
@@ -178,20 +181,16 @@ data "aws_iam_policy_document" "function" {
     resources = ["*"]
   }
 
+  # The environment and the SnapStart snapshot are encrypted with the tenant key; decryption
+  # only through the Lambda service.
   statement {
-    sid       = "ReadTenantSecrets"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = local.function_secret_arns
-  }
-
-  statement {
-    sid       = "DecryptTenantSecrets"
+    sid       = "DecryptEnvironmentAndSnapshot"
     actions   = ["kms:Decrypt"]
-    resources = distinct(concat([aws_kms_key.tenant.arn], local.db_secret_kms_key_arns))
+    resources = [aws_kms_key.tenant.arn]
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"
-      values   = ["secretsmanager.${local.region}.amazonaws.com"]
+      values   = ["lambda.${local.region}.amazonaws.com"]
     }
   }
 }

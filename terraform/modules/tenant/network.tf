@@ -1,7 +1,7 @@
 # Security groups: each component accepts traffic only from the components that need it.
-# Egress on 443 stays open to any address because Secrets Manager, ECR and CloudWatch Logs are
-# reached either through a NAT gateway or through interface endpoints whose addresses are not known
-# in advance.
+# The relay's egress on 443 stays open to any address because Secrets Manager, ECR and CloudWatch
+# Logs are reached either through a NAT gateway or through interface endpoints whose addresses are
+# not known in advance.
 
 data "aws_vpc" "this" {
   id = var.vpc_id
@@ -33,8 +33,7 @@ locals {
       proxy_to_database = { from = "db_proxy", to = "database", port = local.db_port }
     } : {},
     var.create_vpc_endpoints ? {
-      functions_to_endpoints = { from = "functions", to = "endpoints", port = 443 }
-      relay_to_endpoints     = { from = "relay", to = "endpoints", port = 443 }
+      relay_to_endpoints = { from = "relay", to = "endpoints", port = 443 }
     } : {},
   )
 }
@@ -88,10 +87,10 @@ resource "aws_vpc_security_group_egress_rule" "proxy_to_existing_database" {
   description       = "RDS Proxy to the existing database"
 }
 
-resource "aws_vpc_security_group_egress_rule" "https" {
-  for_each = toset(["functions", "relay"])
-
-  security_group_id = aws_security_group.this[each.key].id
+# Only the relay tasks call AWS APIs from inside the VPC (image pull, secrets, logs); the
+# functions get their configuration from Lambda and reach only the proxy and Valkey.
+resource "aws_vpc_security_group_egress_rule" "relay_https" {
+  security_group_id = aws_security_group.this["relay"].id
   cidr_ipv4         = "0.0.0.0/0"
   ip_protocol       = "tcp"
   from_port         = 443

@@ -64,7 +64,7 @@ output "db_instance_identifier" {
 }
 
 output "redis_uri" {
-  description = "Valkey URI (rediss://, TLS; credentials are in redis_secret_arn)."
+  description = "Valkey address (rediss://host:port, TLS; the URL with credentials is in redis_secret_arn)."
   value       = local.redis_uri
 }
 
@@ -74,7 +74,7 @@ output "redis_mode" {
 }
 
 output "db_secret_arn" {
-  description = "Secret with the database credentials (JSON: username, password) used by RDS Proxy and the services."
+  description = "Secret with the database credentials (JSON: username, password): created by the module with database_mode = rds, the operator's with existing. RDS Proxy logs in with it; the relay gets it injected."
   value       = local.db_secret_arn
 }
 
@@ -84,12 +84,12 @@ output "jwt_secret_arn" {
 }
 
 output "admin_token_secret_arn" {
-  description = "Secret holding the bootstrap admin token (read it once to create the first administrator)."
+  description = "Secret holding the operator token (POSDUIF_ADMIN_TOKEN, bearer for the admin API)."
   value       = aws_secretsmanager_secret.admin_token.arn
 }
 
 output "redis_secret_arn" {
-  description = "Secret holding the Valkey username and password (JSON: username, password)."
+  description = "Secret holding the Valkey credentials (JSON: username, password, url with credentials)."
   value       = aws_secretsmanager_secret.redis.arn
 }
 

@@ -11,9 +11,11 @@ locals {
   redis_host = var.redis_service == "memorydb" ? aws_memorydb_cluster.this[0].cluster_endpoint[0].address : aws_elasticache_replication_group.this[0].primary_endpoint_address
   redis_port = 6379
 
-  # TLS only; the password comes from the redis secret, never from this URI.
-  redis_uri  = "rediss://${local.redis_host}:${local.redis_port}"
-  redis_mode = var.redis_service == "memorydb" ? "cluster" : "standalone"
+  # TLS only. The address alone is an output; the form with credentials is what the services
+  # get (Micronaut's redis.uri carries user and password), from the redis secret or encrypted env.
+  redis_uri                  = "rediss://${local.redis_host}:${local.redis_port}"
+  redis_url_with_credentials = "rediss://${urlencode(local.redis_username)}:${urlencode(random_password.redis.result)}@${local.redis_host}:${local.redis_port}"
+  redis_mode                 = var.redis_service == "memorydb" ? "cluster" : "standalone"
 }
 
 # --- ElastiCache (default) ----------------------------------------------------------------------

@@ -29,19 +29,17 @@ locals {
         MICRONAUT_SERVER_PORT         = tostring(local.relay_port)
         JDK_JAVA_OPTIONS              = var.relay_java_options
         POSDUIF_TENANT_ID             = var.tenant_id
-        POSDUIF_DB_JDBC_URL           = local.jdbc_url
-        POSDUIF_REDIS_URI             = local.redis_uri
+        POSDUIF_DATABASE_URL          = local.jdbc_url
         POSDUIF_REDIS_MODE            = local.redis_mode
         POSDUIF_SSE_HEARTBEAT_SECONDS = tostring(var.sse_heartbeat_seconds)
       } : { name = k, value = v }
     ]
     # ECS resolves these when the task starts; they never appear in the task definition.
     secrets = [
-      { name = "POSDUIF_DB_USERNAME", valueFrom = "${local.db_secret_arn}:username::" },
-      { name = "POSDUIF_DB_PASSWORD", valueFrom = "${local.db_secret_arn}:password::" },
+      { name = "POSDUIF_DATABASE_USER", valueFrom = "${local.db_secret_arn}:username::" },
+      { name = "POSDUIF_DATABASE_PASSWORD", valueFrom = "${local.db_secret_arn}:password::" },
       { name = "POSDUIF_JWT_SECRET", valueFrom = aws_secretsmanager_secret.jwt.arn },
-      { name = "POSDUIF_REDIS_USERNAME", valueFrom = "${aws_secretsmanager_secret.redis.arn}:username::" },
-      { name = "POSDUIF_REDIS_PASSWORD", valueFrom = "${aws_secretsmanager_secret.redis.arn}:password::" },
+      { name = "POSDUIF_REDIS_URL", valueFrom = "${aws_secretsmanager_secret.redis.arn}:url::" },
     ]
     healthCheck = {
       command     = ["CMD-SHELL", "curl -fsS -o /dev/null http://127.0.0.1:${local.relay_port}/health || exit 1"]
@@ -116,6 +114,12 @@ resource "aws_ecs_service" "relay" {
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
   health_check_grace_period_seconds  = 60
+
+  # Secrets are read at task start: a rotation (secrets_generation) restarts the tasks.
+  force_new_deployment = true
+  triggers = {
+    secrets_generation = tostring(var.secrets_generation)
+  }
 
   deployment_circuit_breaker {
     enable   = true

@@ -63,7 +63,7 @@ variable "public_subnet_ids" {
 }
 
 variable "create_vpc_endpoints" {
-  description = "Create interface endpoints (Secrets Manager, ECR, CloudWatch Logs) and an S3 gateway endpoint so that private subnets without a NAT gateway still work."
+  description = "Create interface endpoints (Secrets Manager, ECR, CloudWatch Logs) and an S3 gateway endpoint so that relay tasks in private subnets without a NAT gateway can pull their image, secrets and ship logs. The functions need no AWS API from the VPC."
   type        = bool
   default     = false
 }
@@ -171,6 +171,17 @@ variable "lambda_java_tool_options" {
   description = "JAVA_TOOL_OPTIONS of the functions. The default keeps tiered compilation so that code warmed before the SnapStart checkpoint stays compiled."
   type        = string
   default     = "-XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError"
+}
+
+variable "lambda_database_pool_size" {
+  description = "JDBC pool size of one function instance (POSDUIF_DATABASE_POOL). A Lambda instance serves one request at a time, so a small pool suffices; RDS Proxy multiplexes all instances onto the database."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.lambda_database_pool_size >= 1 && var.lambda_database_pool_size <= 10
+    error_message = "lambda_database_pool_size must be between 1 and 10."
+  }
 }
 
 variable "public_base_url" {
@@ -510,7 +521,7 @@ variable "alb_idle_timeout_seconds" {
 # --- Secrets, logs, alarms --------------------------------------------------------------------
 
 variable "secrets_generation" {
-  description = "Generation of the generated secrets (JWT signing key, admin token). Increase it by one to rotate both: new values are written to Secrets Manager without passing through Terraform state."
+  description = "Generation of the generated secrets (JWT signing key, admin token, Valkey password, and with database_mode = rds the database password). Increase it by one to rotate them all in one apply: secrets, database, functions (new SnapStart version) and relay tasks change together. Rotating the JWT key signs every user and device out."
   type        = number
   default     = 1
 

@@ -1,8 +1,7 @@
 terraform {
-  # 1.11: write-only arguments (secret_string_wo) keep generated secrets out of state and plan;
   # 1.9: validations that compare two variables (ALB idle timeout vs. SSE heartbeat).
   # aws 6.20: lambda permission invoked_via_function_url, which public Function URLs now need.
-  required_version = ">= 1.11.0"
+  required_version = ">= 1.9.0"
 
   required_providers {
     aws = {
@@ -11,7 +10,7 @@ terraform {
     }
     random = {
       source  = "hashicorp/random"
-      version = ">= 3.7.1, < 4.0.0"
+      version = ">= 3.6.0, < 4.0.0"
     }
   }
 }
