@@ -22,7 +22,6 @@ locals {
       POSDUIF_REDIS_URL         = local.redis_url_with_credentials
       POSDUIF_REDIS_MODE        = local.redis_mode
       POSDUIF_RELAY_PUBLIC_URL  = local.relay_url
-      POSDUIF_CONSOLE_ORIGIN    = var.console_origin
     },
     var.public_base_url == null ? {} : { POSDUIF_PUBLIC_BASE_URL = var.public_base_url },
   )
@@ -110,6 +109,8 @@ resource "aws_lambda_function_url" "this" {
 }
 
 # Public Function URLs need both statements; each is limited to calls that come through the URL.
+# (Provider 6.28+ also adds the second one by itself when it creates the URL; declaring it keeps it
+# under Terraform's control and scoped to the alias.)
 resource "aws_lambda_permission" "function_url" {
   for_each = var.lambda_functions
 
