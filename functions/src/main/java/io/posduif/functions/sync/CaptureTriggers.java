@@ -1,6 +1,7 @@
 package io.posduif.functions.sync;
 
 import io.posduif.functions.db.Sql;
+import io.posduif.functions.schema.ColumnDef;
 import io.posduif.functions.schema.TableDef;
 import io.posduif.functions.tenant.TenantId;
 
@@ -12,13 +13,18 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Generates the change-capture trigger of a mobile-synced table (the contract in BRIEFING.md):
- * {@code AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW}, calling
- * {@code <schema>.posduif_capture(p_table, p_op, p_pk, p_row, p_old_buckets, p_new_buckets)}.
+ * Generates the change-capture trigger of a mobile-synced table: {@code AFTER INSERT OR UPDATE
+ * OR DELETE FOR EACH ROW}, calling {@code <schema>.posduif_capture(p_table, p_op, p_pk, p_row,
+ * p_old_buckets, p_new_buckets)} (V30 migration).
  *
- * <p>Owned by the sync developer; created by the schema developer with the agreed contract so
- * that schema apply can (re)generate triggers. The schema apply runs the returned statements in
- * its own transaction, so a failing trigger definition rolls the whole apply back.
+ * <p>Schema apply runs {@link #installSql} for every mobile-synced table and {@link #dropSql}
+ * for tables that stop being synced, in its own transaction, so a failing trigger definition
+ * rolls the whole apply back.
+ *
+ * <p>{@code p_row} is the row already in wire form (timestamps as {@code …Z} with milliseconds,
+ * blobs as base64; everything else is what {@code to_jsonb} gives): capture renders a row once,
+ * and pull serves that text verbatim to every device instead of converting it per pull.
+ * A primary-key update is captured as a delete of the old key and an insert of the new one.
  */
 public final class CaptureTriggers {
 
@@ -41,20 +47,31 @@ public final class CaptureTriggers {
 
     /** Statements that create or replace the trigger function and the trigger of {@code table}. */
     public static List<String> installSql(TenantId tenant, TableDef table) {
+        if (!table.isSynced()) {
+            throw new IllegalArgumentException("only mobile-synced tables are captured: " + table.name());
+        }
         String schema = tenant.schema();
         String fn = Sql.q(schema, functionName(table.name()));
         String capture = Sql.q(schema, "posduif_capture");
-        String tableLit = "'" + table.name() + "'";
-        String newBuckets = table.filter() == null ? "ARRAY['" + table.name() + "|*']::text[]" : table.filter().bucketsSql("NEW");
-        String oldBuckets = table.filter() == null ? "ARRAY['" + table.name() + "|*']::text[]" : table.filter().bucketsSql("OLD");
+        String tableLit = literal(table.name());
+        String pkNew = pkJson(table, "NEW");
+        String pkOld = pkJson(table, "OLD");
+        String rowNew = rowJson(table, "NEW");
+        String oldBuckets = buckets(table, "OLD");
+        String newBuckets = buckets(table, "NEW");
         String body = "BEGIN\n"
                 + "  IF TG_OP = 'DELETE' THEN\n"
-                + "    PERFORM " + capture + "(" + tableLit + ", 'DELETE', " + pkJson(table, "OLD") + ", NULL::jsonb, " + oldBuckets + ", NULL::text[]);\n"
+                + "    PERFORM " + capture + "(" + tableLit + ", 'DELETE', " + pkOld + ", NULL::jsonb, " + oldBuckets + ", NULL::text[]);\n"
                 + "    RETURN OLD;\n"
                 + "  ELSIF TG_OP = 'UPDATE' THEN\n"
-                + "    PERFORM " + capture + "(" + tableLit + ", 'UPDATE', " + pkJson(table, "NEW") + ", to_jsonb(NEW), " + oldBuckets + ", " + newBuckets + ");\n"
+                + "    IF " + pkOld + " IS DISTINCT FROM " + pkNew + " THEN\n"
+                + "      PERFORM " + capture + "(" + tableLit + ", 'DELETE', " + pkOld + ", NULL::jsonb, " + oldBuckets + ", NULL::text[]);\n"
+                + "      PERFORM " + capture + "(" + tableLit + ", 'INSERT', " + pkNew + ", " + rowNew + ", NULL::text[], " + newBuckets + ");\n"
+                + "    ELSE\n"
+                + "      PERFORM " + capture + "(" + tableLit + ", 'UPDATE', " + pkNew + ", " + rowNew + ", " + oldBuckets + ", " + newBuckets + ");\n"
+                + "    END IF;\n"
                 + "  ELSE\n"
-                + "    PERFORM " + capture + "(" + tableLit + ", 'INSERT', " + pkJson(table, "NEW") + ", to_jsonb(NEW), NULL::text[], " + newBuckets + ");\n"
+                + "    PERFORM " + capture + "(" + tableLit + ", 'INSERT', " + pkNew + ", " + rowNew + ", NULL::text[], " + newBuckets + ");\n"
                 + "  END IF;\n"
                 + "  RETURN NEW;\n"
                 + "END";
@@ -80,13 +97,64 @@ public final class CaptureTriggers {
         return out;
     }
 
-    private static String pkJson(TableDef table, String rowRef) {
-        StringBuilder b = new StringBuilder("jsonb_build_object(");
-        boolean first = true;
-        for (String col : table.primaryKey()) {
-            b.append(first ? "" : ", ").append("'").append(col).append("', ").append(rowRef).append('.').append(Sql.q(col));
-            first = false;
+    /**
+     * A statement re-recording every row of the table as a fresh change, for when a table becomes
+     * synced or its filter changes (entries must carry the new buckets).
+     */
+    public static String recaptureSql(TenantId tenant, TableDef table) {
+        String first = Sql.q(table.primaryKey().get(0));
+        return "UPDATE " + Sql.q(tenant.schema(), table.name()) + " SET " + first + " = " + first;
+    }
+
+    private static String buckets(TableDef t, String ref) {
+        if (t.filter() == null) {
+            return "ARRAY[" + literal(t.name() + "|*") + "]::text[]";
         }
-        return b.append(')').toString();
+        return "(" + t.filter().bucketsSql(ref) + ")::text[]";
+    }
+
+    private static String pkJson(TableDef t, String ref) {
+        List<String> pairs = new ArrayList<>();
+        for (String k : t.primaryKey()) {
+            ColumnDef col = t.column(k).orElseThrow(() -> new IllegalArgumentException("pk column not declared: " + k));
+            pairs.add(literal(k) + ", " + wireValue(col, ref));
+        }
+        return "jsonb_build_object(" + String.join(", ", pairs) + ")";
+    }
+
+    /**
+     * The row as wire JSON. {@code to_jsonb(row)} already matches the wire for most types; only
+     * timestamps and blobs are overridden, keeping the common case a single cheap call.
+     */
+    private static String rowJson(TableDef t, String ref) {
+        List<String> overrides = new ArrayList<>();
+        for (ColumnDef c : t.columns()) {
+            switch (c.type()) {
+                case TIMESTAMP, BLOB -> overrides.add(literal(c.name()) + ", " + wireValue(c, ref));
+                default -> {
+                }
+            }
+        }
+        StringBuilder sb = new StringBuilder("to_jsonb(").append(ref).append(")");
+        // jsonb_build_object takes at most 100 arguments
+        for (int i = 0; i < overrides.size(); i += 50) {
+            sb.append(" || jsonb_build_object(")
+                    .append(String.join(", ", overrides.subList(i, Math.min(overrides.size(), i + 50))))
+                    .append(")");
+        }
+        return sb.toString();
+    }
+
+    private static String wireValue(ColumnDef c, String ref) {
+        String v = ref + "." + Sql.q(c.name());
+        return switch (c.type()) {
+            case TIMESTAMP -> "to_char(" + v + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+            case BLOB -> "translate(encode(" + v + ", 'base64'), E'\\n', '')";
+            default -> v;
+        };
+    }
+
+    private static String literal(String s) {
+        return "'" + s.replace("'", "''") + "'";
     }
 }

@@ -1,0 +1,227 @@
+package io.posduif.functions.sync;
+
+import io.micronaut.context.annotation.Value;
+import io.micronaut.context.event.ApplicationEventPublisher;
+import io.posduif.functions.auth.Caller;
+import io.posduif.functions.db.Db;
+import io.posduif.functions.db.Sql;
+import io.posduif.functions.http.ApiException;
+import io.posduif.functions.schema.TenantSchema;
+import io.posduif.protocol.ErrorCode;
+import jakarta.inject.Singleton;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Serves a device the changes of its scope after its cursor.
+ *
+ * <p>The page is read in one REPEATABLE READ snapshot: its xmin bounds what may be served (a
+ * transaction still running below it could commit an entry before the cursor later), and the
+ * page itself is a range scan per bucket key merged in cursor order. The JSON of each change
+ * comes out of PostgreSQL as text and is copied into the response once.
+ */
+@Singleton
+public class PullService {
+
+    private final Db db;
+    private final TenantSchemas schemas;
+    private final Scopes scopes;
+    private final SyncConfig config;
+    private final ApplicationEventPublisher<ChangesPulled> pulled;
+    private final byte[] cursorKey;
+
+    PullService(Db db, TenantSchemas schemas, Scopes scopes, SyncConfig config,
+                ApplicationEventPublisher<ChangesPulled> pulled,
+                @Value("${micronaut.security.token.jwt.signatures.secret.generator.secret}") String jwtSecret) {
+        this.db = db;
+        this.schemas = schemas;
+        this.scopes = scopes;
+        this.config = config;
+        this.pulled = pulled;
+        this.cursorKey = Cursor.key(config.cursorKey() != null ? config.cursorKey() : jwtSecret);
+    }
+
+    /** A page: the complete JSON response body, plus what the caller needs to know about it. */
+    public record Page(byte[] body, String cursor, boolean hasMore, int count) {
+    }
+
+    public int parseLimit(String limit) {
+        if (limit == null || limit.isBlank()) {
+            return config.defaultPullLimit();
+        }
+        try {
+            int n = Integer.parseInt(limit.trim());
+            if (n >= 1 && n <= config.maxPullLimit()) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // fall through
+        }
+        throw new ApiException(ErrorCode.VALIDATION_ERROR, "limit must be between 1 and " + config.maxPullLimit(),
+                Map.of("field", "limit"));
+    }
+
+    public Page pull(Caller caller, String cursorText, int limit) {
+        TenantSchema schema = schemas.current(caller.tenant());
+        Map<String, List<String>> upserted = new HashMap<>();
+        Cursor[] presented = new Cursor[1];
+        Page page = db.withConnection(c -> {
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            c.setReadOnly(true);
+            try {
+                Page p = readPage(c, caller, schema, cursorText, limit, upserted, presented);
+                c.commit();
+                return p;
+            } catch (RuntimeException | SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setReadOnly(false);
+                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+                c.setAutoCommit(true);
+            }
+        });
+        recordPresented(caller, presented[0]);
+        if (!upserted.isEmpty()) {
+            pulled.publishEvent(new ChangesPulled(caller, upserted));
+        }
+        return page;
+    }
+
+    private Page readPage(Connection c, Caller caller, TenantSchema schema, String cursorText, int limit,
+                          Map<String, List<String>> upserted, Cursor[] presented) throws SQLException {
+        String s = caller.tenant().schema();
+        long logId;
+        Cursor horizon;
+        String xmin;
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT log_id, horizon_txid::text, horizon_seq, "
+                     + "pg_snapshot_xmin(pg_current_snapshot())::text FROM " + Sql.q(s, "posduif_sync_state"))) {
+            rs.next();
+            logId = rs.getLong(1);
+            horizon = new Cursor(logId, Long.parseUnsignedLong(rs.getString(2)), rs.getLong(3));
+            xmin = rs.getString(4);
+        }
+        Cursor from = Cursor.decode(cursorText, logId, cursorKey);
+        if (from.logId() != logId) {
+            throw new ApiException(ErrorCode.RESET_REQUIRED, "cursor belongs to another change log; pull from 0");
+        }
+        if (!from.isStart() && from.compareTo(horizon) < 0) {
+            throw new ApiException(ErrorCode.RESET_REQUIRED, "cursor is older than the retention horizon; pull from 0");
+        }
+        presented[0] = from;
+        Set<String> buckets = scopes.bucketsOfPrincipal(schema, scopes.principalParams(c, caller));
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+        write(out, "{\"changes\":[");
+        int n = 0;
+        boolean hasMore = false;
+        Cursor last = null;
+        if (!buckets.isEmpty()) {
+            String sql = "WITH cand AS (SELECT DISTINCT p.txid, p.seq FROM unnest(?::text[]) AS b(bucket) "
+                    + "CROSS JOIN LATERAL (SELECT cs.txid, cs.seq FROM " + Sql.q(s, "posduif_change_scope") + " cs "
+                    + " WHERE cs.bucket = b.bucket AND (cs.txid, cs.seq) > (?::xid8, ?::bigint) AND cs.txid < ?::xid8 "
+                    + " ORDER BY cs.txid, cs.seq LIMIT ?) p ORDER BY p.txid, p.seq LIMIT ?) "
+                    + "SELECT c.txid::text, c.seq, c.tbl, c.pk::text, "
+                    + " CASE WHEN NOT c.deleted AND c.buckets && ?::text[] THEN c.data END "
+                    + "FROM cand JOIN " + Sql.q(s, "posduif_changes") + " c ON c.txid = cand.txid AND c.seq = cand.seq "
+                    + "ORDER BY c.txid, c.seq";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                Array arr = c.createArrayOf("text", buckets.toArray());
+                ps.setArray(1, arr);
+                ps.setString(2, from.txidText());
+                ps.setLong(3, from.seq());
+                ps.setString(4, xmin);
+                ps.setInt(5, limit + 1);
+                ps.setInt(6, limit + 1);
+                ps.setArray(7, arr);
+                ps.setFetchSize(limit + 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (n == limit) {
+                            hasMore = true;
+                            break;
+                        }
+                        if (n > 0) {
+                            out.write(',');
+                        }
+                        String table = rs.getString(3);
+                        String pk = rs.getString(4);
+                        String data = rs.getString(5);
+                        write(out, "{\"table\":\"");
+                        write(out, table); // a validated identifier: no escaping needed
+                        write(out, data == null ? "\",\"op\":\"delete\",\"pk\":" : "\",\"op\":\"upsert\",\"pk\":");
+                        write(out, pk);
+                        if (data != null) {
+                            write(out, ",\"data\":");
+                            write(out, data);
+                            upserted.computeIfAbsent(table, k -> new ArrayList<>()).add(pk);
+                        }
+                        out.write('}');
+                        last = new Cursor(logId, Long.parseUnsignedLong(rs.getString(1)), rs.getLong(2));
+                        n++;
+                    }
+                }
+            }
+        }
+        Cursor next;
+        if (hasMore) {
+            next = last;
+        } else {
+            // everything of this scope below xmin is served: later entries can only appear at or above it
+            Cursor caughtUp = new Cursor(logId, Long.parseUnsignedLong(xmin), 0);
+            next = caughtUp.compareTo(from) > 0 ? caughtUp : from;
+        }
+        String cursor = next.encode(cursorKey);
+        write(out, "],\"cursor\":\"");
+        write(out, cursor);
+        write(out, "\",\"has_more\":");
+        write(out, hasMore ? "true" : "false");
+        write(out, ",\"schema_version\":");
+        write(out, Integer.toString(schema.version()));
+        out.write('}');
+        return new Page(out.toByteArray(), cursor, hasMore, n);
+    }
+
+    private void recordPresented(Caller caller, Cursor presented) {
+        db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Sql.q(caller.tenant().schema(), "posduif_sync_devices")
+                    + " AS d (device_id, cursor_txid, cursor_seq, last_pull_at) VALUES (?, ?::xid8, ?, now()) "
+                    + "ON CONFLICT (device_id) DO UPDATE SET cursor_txid = EXCLUDED.cursor_txid, "
+                    + "cursor_seq = EXCLUDED.cursor_seq, last_pull_at = now()")) {
+                ps.setString(1, caller.deviceId());
+                ps.setString(2, presented.txidText());
+                ps.setLong(3, presented.seq());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** The current cursor a device would get if it were caught up (for status and realtime events). */
+    public String currentCursor(Connection c, String schema) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT log_id, pg_snapshot_xmin(pg_current_snapshot())::text FROM "
+                     + Sql.q(schema, "posduif_sync_state"))) {
+            rs.next();
+            return new Cursor(rs.getLong(1), Long.parseUnsignedLong(rs.getString(2)), 0).encode(cursorKey);
+        }
+    }
+
+    private static void write(ByteArrayOutputStream out, String s) {
+        out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,39 @@
+package io.posduif.functions.sync;
+
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.security.annotation.Secured;
+import io.micronaut.security.rules.SecurityRule;
+import io.posduif.functions.auth.Caller;
+
+@Controller("/api/sync")
+@Secured(SecurityRule.IS_AUTHENTICATED)
+@ExecuteOn(TaskExecutors.BLOCKING)
+class SyncController {
+
+    private final PullService pull;
+    private final StatusService status;
+
+    SyncController(PullService pull, StatusService status) {
+        this.pull = pull;
+        this.status = status;
+    }
+
+    @Get(value = "/pull", produces = MediaType.APPLICATION_JSON)
+    HttpResponse<byte[]> pull(Caller caller, @Nullable @QueryValue String cursor, @Nullable @QueryValue String limit) {
+        caller.requireDevice();
+        int n = pull.parseLimit(limit);
+        return HttpResponse.ok(pull.pull(caller, cursor, n).body()).contentType(MediaType.APPLICATION_JSON_TYPE);
+    }
+
+    @Get(value = "/status", produces = MediaType.APPLICATION_JSON)
+    SyncStatus status(Caller caller) {
+        return status.status(caller.requireDevice());
+    }
+}
