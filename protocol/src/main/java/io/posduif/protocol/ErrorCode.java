@@ -40,6 +40,8 @@ public enum ErrorCode {
     MALFORMED_REQUEST(400),
     /** The path exists but not with this method. */
     METHOD_NOT_ALLOWED(405),
+    /** The client's {@code Accept} excludes every representation the endpoint has. */
+    NOT_ACCEPTABLE(406),
     /** The body's media type is not JSON. */
     UNSUPPORTED_MEDIA_TYPE(415),
     /** A {@code Content-Encoding} other than gzip or identity. */

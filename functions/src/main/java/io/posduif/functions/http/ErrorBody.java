@@ -1,5 +1,6 @@
 package io.posduif.functions.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.micronaut.serde.annotation.Serdeable;
 import io.posduif.protocol.ErrorCode;
 
@@ -10,7 +11,8 @@ import java.util.Map;
 public record ErrorBody(Error error) {
 
     @Serdeable
-    public record Error(String code, String message, Map<String, Object> details) {
+    public record Error(String code, String message,
+                        @JsonInclude(JsonInclude.Include.ALWAYS) Map<String, Object> details) {
     }
 
     public static ErrorBody of(ErrorCode code, String message, Map<String, Object> details) {
