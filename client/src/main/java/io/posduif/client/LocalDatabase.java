@@ -40,6 +40,8 @@ final class LocalDatabase implements AutoCloseable {
     static final String META_CURSOR = "cursor";
     static final String META_INSTRUCTIONS = "app_instructions";
     static final String META_SCHEMA_VERSION = "schema_version";
+    /** Set when the server refused a write the device already shows: the next pull re-bootstraps. */
+    static final String META_RESYNC = "resync_required";
 
     private final Connection conn;
     private final Object lock = new Object();
@@ -590,9 +592,14 @@ final class LocalDatabase implements AutoCloseable {
                 JsonNode serverRow = result.get("server_row");
                 AppInstructions ai = instructions;
                 TableDef t = ai == null ? null : ai.table(op.table());
-                if ("conflict".equals(result.path("status").asText()) && serverRow != null && serverRow.isObject() && t != null) {
+                String status = result.path("status").asText();
+                if ("conflict".equals(status) && serverRow != null && serverRow.isObject() && t != null) {
                     upsertServerRow(t, serverRow);
                     rebase(t, op.pkKey());
+                } else if ("rejected".equals(status) || "conflict".equals(status)) {
+                    // The local row shows a write the server did not take, and the server's version
+                    // will not come back by itself: re-bootstrap on the next pull.
+                    setMeta(META_RESYNC, "1");
                 }
             }
             return null;
@@ -602,6 +609,7 @@ final class LocalDatabase implements AutoCloseable {
     /** Drops one operation the server refuses as a whole request, so it cannot block the queue. */
     void discard(String opId) {
         inTx(() -> {
+            setMeta(META_RESYNC, "1");
             PreparedStatement del = prepare("DELETE FROM _posduif_outbox WHERE op_id = ?");
             del.setString(1, opId);
             del.executeUpdate();
@@ -699,8 +707,13 @@ final class LocalDatabase implements AutoCloseable {
                 }
             }
             setMeta(META_CURSOR, null);
+            setMeta(META_RESYNC, null);
             return null;
         });
+    }
+
+    boolean resyncRequired() {
+        return meta(META_RESYNC) != null;
     }
 
     // ---------------------------------------------------------------- reads

@@ -331,6 +331,10 @@ final class SyncEngine {
     }
 
     private void pull(Counts counts) throws IOException, ApiException {
+        if (db.resyncRequired()) {
+            db.resetSynced();
+            counts.reset = true;
+        }
         String cursor = db.cursor();
         if (cursor == null) {
             cursor = "0";

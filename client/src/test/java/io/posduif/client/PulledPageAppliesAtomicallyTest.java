@@ -108,6 +108,20 @@ class PulledPageAppliesAtomicallyTest {
     }
 
     @Test
+    void aRejectedWriteMakesTheNextPullRebootstrap() {
+        db.applyPage(page("[{'table':'notes','op':'upsert','pk':{'id':'" + B + "'},'data':{'id':'" + B + "','title':'server'}}]"), "c5");
+        db.write("notes", LocalDatabase.WriteKind.INSERT, Map.of("id", A, "title", "refused by server"));
+        var ops = db.outboxBatch(10);
+        db.acknowledge(ops, Map.of(ops.get(0).opId(), page("{'op_id':'" + ops.get(0).opId()
+                + "','status':'rejected','code':'OUT_OF_SCOPE'}")));
+        assertTrue(db.resyncRequired());
+        db.resetSynced();
+        assertTrue(!db.resyncRequired());
+        assertTrue(db.rows("notes").isEmpty(), "the refused row is gone; the pull from 0 brings the server's truth");
+        assertNull(db.cursor());
+    }
+
+    @Test
     void unacknowledgedOpsStayInTheOutbox() {
         db.write("notes", LocalDatabase.WriteKind.INSERT, Map.of("id", A, "title", "one"));
         db.write("notes", LocalDatabase.WriteKind.INSERT, Map.of("id", B, "title", "two"));
