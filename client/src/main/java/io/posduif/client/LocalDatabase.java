@@ -230,7 +230,13 @@ final class LocalDatabase implements AutoCloseable {
      * no value yet, the next pull fills them). The outbox is not touched.
      */
     void applyInstructions(AppInstructions ai) {
+        long current = schemaVersion();
         inTx(() -> {
+            if (current > 0 && ai.migrationFrom() == current) {
+                for (String statement : ai.migrationSql()) {
+                    runDdl(statement);
+                }
+            }
             for (TableDef table : ai.tables().values()) {
                 Set<String> existing = existingColumns(table.name());
                 if (!existing.isEmpty()) {

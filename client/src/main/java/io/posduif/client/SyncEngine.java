@@ -217,7 +217,8 @@ final class SyncEngine {
     // ---------------------------------------------------------------- schema
 
     AppInstructions refreshInstructions() throws IOException, ApiException {
-        JsonNode node = authed("GET", "/api/app-instructions", null, false);
+        long local = db.schemaVersion();
+        JsonNode node = authed("GET", "/api/app-instructions" + (local > 0 ? "?from_version=" + local : ""), null, false);
         AppInstructions ai = AppInstructions.from(node);
         long before = db.schemaVersion();
         db.applyInstructions(ai);

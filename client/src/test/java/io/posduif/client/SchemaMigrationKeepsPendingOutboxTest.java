@@ -54,6 +54,37 @@ class SchemaMigrationKeepsPendingOutboxTest {
     }
 
     @Test
+    void serverMigrationStatementsRebuildATableKeepingRowsAndOutbox() {
+        try (LocalDatabase db = new LocalDatabase("jdbc:sqlite::memory:")) {
+            db.applyInstructions(Schemas.v1());
+            db.write("notes", LocalDatabase.WriteKind.INSERT, Map.of("id", A, "title", "kept", "count", 3));
+            ObjectNode raw = Schemas.v2().raw().deepCopy();
+            ObjectNode migration = raw.putObject("migration");
+            migration.put("from_version", 1);
+            migration.put("to_version", 2);
+            // The server's rebuild (what SQLite needs for e.g. a NOT NULL change): title becomes nullable.
+            migration.putArray("sqlite")
+                    .add("DROP TABLE IF EXISTS \"posduif_rebuild\"")
+                    .add("CREATE TABLE \"posduif_rebuild\" (\"id\" TEXT NOT NULL, \"title\" TEXT, \"done\" INTEGER,"
+                            + " \"meta\" TEXT, \"count\" INTEGER, \"priority\" INTEGER, PRIMARY KEY (\"id\"))")
+                    .add("INSERT INTO \"posduif_rebuild\" (\"id\", \"title\", \"done\", \"meta\", \"count\")"
+                            + " SELECT \"id\", \"title\", \"done\", \"meta\", \"count\" FROM \"notes\"")
+                    .add("DROP TABLE \"notes\"")
+                    .add("ALTER TABLE \"posduif_rebuild\" RENAME TO \"notes\"");
+
+            db.applyInstructions(AppInstructions.from(raw));
+
+            assertEquals(2, db.schemaVersion());
+            assertEquals(1, db.outboxSize());
+            assertEquals(3, db.rows("notes").get(0).path("count").asInt());
+            assertTrue(db.query("PRAGMA table_info(\"notes\")").stream()
+                    .anyMatch(c -> "title".equals(c.get("name")) && ((Number) c.get("notnull")).intValue() == 0), "rebuilt shape");
+            db.write("notes", LocalDatabase.WriteKind.UPDATE, Map.of("id", A, "priority", 1));
+            assertEquals(2, db.outboxSize());
+        }
+    }
+
+    @Test
     void reapplyingTheSameSchemaIsHarmless() {
         try (LocalDatabase db = new LocalDatabase("jdbc:sqlite::memory:")) {
             db.applyInstructions(Schemas.v2());
