@@ -35,7 +35,6 @@ import java.util.Map;
 @Secured(SecurityRule.IS_AUTHENTICATED)
 final class SchemaAdminController {
 
-    static final String[] BODY_TYPES = {MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml"};
 
     @Serdeable(naming = SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.ALWAYS)

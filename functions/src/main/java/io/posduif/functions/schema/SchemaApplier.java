@@ -6,6 +6,8 @@ import io.micronaut.serde.annotation.Serdeable;
 import io.posduif.functions.db.Db;
 import io.posduif.functions.db.Sql;
 import io.posduif.functions.http.ApiException;
+import io.posduif.functions.realtime.RealtimeEvent;
+import io.posduif.functions.realtime.RealtimePublisher;
 import io.posduif.functions.schema.SchemaPlanner.PlanStep;
 import io.posduif.functions.tenant.TenantId;
 import io.posduif.protocol.ErrorCode;
@@ -45,12 +47,15 @@ public class SchemaApplier {
     private final SchemaRegistry registry;
     private final JsonMapper json;
     private final ApplicationEventPublisher<SchemaApplied> events;
+    private final RealtimePublisher realtime;
 
-    SchemaApplier(Db db, SchemaRegistry registry, JsonMapper json, ApplicationEventPublisher<SchemaApplied> events) {
+    SchemaApplier(Db db, SchemaRegistry registry, JsonMapper json, ApplicationEventPublisher<SchemaApplied> events,
+                  RealtimePublisher realtime) {
         this.db = db;
         this.registry = registry;
         this.json = json;
         this.events = events;
+        this.realtime = realtime;
     }
 
     /** The steps an apply of {@code def} would run now; changes nothing. */
@@ -115,6 +120,8 @@ public class SchemaApplier {
         registry.invalidate(tenant);
         if (result.applied()) {
             events.publishEvent(new SchemaApplied(tenant, result.version()));
+            // devices refetch app-instructions; best effort: a device also sees schema_version on its next pull
+            realtime.publish(tenant, RealtimeEvent.schemaChanged(result.version()));
         }
         return result;
     }

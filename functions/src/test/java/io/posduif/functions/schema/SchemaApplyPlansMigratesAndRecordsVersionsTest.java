@@ -82,6 +82,18 @@ class SchemaApplyPlansMigratesAndRecordsVersionsTest extends StackTest {
         String plan1 = string(t, "SELECT plan::text FROM " + t.schema() + ".posduif_schema_versions WHERE version = 1");
         assertTrue(plan1.contains("create_table"), plan1);
         assertTrue(string(t, "SELECT checksum FROM " + t.schema() + ".posduif_schema_versions").startsWith("sha256:"));
+        // devices are told through the tenant's stream (relay sends schema_changed)
+        try (io.lettuce.core.RedisClient rc = io.lettuce.core.RedisClient.create(stack().redisUrl());
+             var conn = rc.connect()) {
+            long deadline = System.currentTimeMillis() + 5000;
+            boolean seen = false;
+            while (!seen && System.currentTimeMillis() < deadline) {
+                seen = conn.sync().xrange(io.posduif.protocol.RealtimeStream.key(t.value()), io.lettuce.core.Range.create("-", "+")).stream()
+                        .anyMatch(m -> "schema_changed".equals(m.getBody().get(io.posduif.protocol.RealtimeStream.FIELD_TYPE)));
+                Thread.sleep(50);
+            }
+            assertTrue(seen, "schema_changed published once");
+        }
     }
 
     @Test
