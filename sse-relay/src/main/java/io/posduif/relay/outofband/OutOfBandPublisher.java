@@ -1,0 +1,263 @@
+package io.posduif.relay.outofband;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Value;
+import io.posduif.protocol.RealtimeStream;
+import io.posduif.relay.RelayConfig;
+import io.posduif.relay.presence.Presence;
+import io.posduif.relay.stream.RedisStreams;
+import io.posduif.relay.tenant.TenantDirectory;
+import jakarta.annotation.PreDestroy;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Publishes changes made outside functions (plain SQL on a synced table), so that they reach
+ * devices too.
+ *
+ * <p>The capture trigger queues the touched scope keys in {@code posduif_realtime_pending} and
+ * sends {@code NOTIFY posduif_changes}. Exactly one relay per tenant drains that queue: the one
+ * holding the tenant's session-level advisory lock on its own PostgreSQL connection. If that
+ * relay dies, its session ends, the lock is free, and another relay takes the tenant over at its
+ * next check. Draining deletes the keys and XADDs {@code sync_required} in one transaction
+ * (rolled back if Redis fails), so nothing queued is lost across restarts; a crash between XADD
+ * and commit only repeats an event. Only transactions below {@code pg_snapshot_xmin} are
+ * drained: their changes are already visible to pull.
+ *
+ * <p>The leader also trims the tenant's stream by age and marks devices offline whose relay
+ * stopped refreshing them.
+ */
+@Context
+public class OutOfBandPublisher implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutOfBandPublisher.class);
+    private static final int BUCKETS_PER_EVENT = 500;
+    private static final long HOUSEKEEPING_MS = 30_000;
+
+    private final TenantDirectory tenants;
+    private final RedisStreams redis;
+    private final Presence presence;
+    private final RelayConfig config;
+    private final String url;
+    private final String user;
+    private final String password;
+    private final Counter published;
+    private final Thread thread;
+    private final Set<String> led = new TreeSet<>();
+    private final Set<String> dirty = new LinkedHashSet<>();
+    private volatile Set<String> ledView = Set.of();
+    private volatile boolean running = true;
+    private Connection connection;
+    private long nextLeaderCheck;
+    private long nextHousekeeping;
+
+    OutOfBandPublisher(TenantDirectory tenants, RedisStreams redis, Presence presence, RelayConfig config, MeterRegistry meters,
+                       @Value("${datasources.default.url}") String url,
+                       @Value("${datasources.default.username}") String user,
+                       @Value("${datasources.default.password}") String password) {
+        this.tenants = tenants;
+        this.redis = redis;
+        this.presence = presence;
+        this.config = config;
+        this.url = url;
+        this.user = user;
+        this.password = password;
+        this.published = Counter.builder("posduif.relay.outofband.published").description("sync_required events for changes made outside functions").register(meters);
+        this.thread = new Thread(this, "posduif-relay-leader");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Tenants this relay currently leads. */
+    public Set<String> led() {
+        return ledView;
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            try {
+                if (connection == null) {
+                    connect();
+                }
+                long now = System.nanoTime();
+                if (now - nextLeaderCheck >= 0) {
+                    nextLeaderCheck = now + config.leaderCheck().toNanos();
+                    acquire();
+                }
+                if (now - nextHousekeeping >= 0) {
+                    nextHousekeeping = now + TimeUnit.MILLISECONDS.toNanos(HOUSEKEEPING_MS);
+                    housekeeping();
+                }
+                PGNotification[] ns = connection.unwrap(PGConnection.class).getNotifications(dirty.isEmpty() ? 500 : 200);
+                if (ns != null) {
+                    for (PGNotification n : ns) {
+                        String p = n.getParameter();
+                        if (p != null && p.startsWith("tenant_") && led.contains(p.substring(7))) {
+                            dirty.add(p.substring(7));
+                        }
+                    }
+                }
+                for (String t : List.copyOf(dirty)) {
+                    if (!drain(t)) {
+                        dirty.remove(t);
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                LOG.warn("out-of-band publisher lost PostgreSQL ({}); giving up leadership and retrying", e.toString());
+                closeQuietly();
+                sleep(1000);
+            }
+        }
+        closeQuietly();
+    }
+
+    private void connect() throws SQLException {
+        connection = DriverManager.getConnection(url, user, password);
+        connection.setAutoCommit(true);
+        try (Statement s = connection.createStatement()) {
+            // listen first: a change committed between a drain and LISTEN would otherwise wait for the next one
+            s.execute("LISTEN " + RealtimeStream.NOTIFY_CHANNEL);
+        }
+        led.clear();
+        dirty.clear();
+        ledView = Set.of();
+    }
+
+    private void acquire() throws SQLException {
+        Set<String> all = tenants.all().isEmpty() ? tenants.refresh() : tenants.all();
+        for (String t : all) {
+            if (led.contains(t)) {
+                continue;
+            }
+            try (PreparedStatement ps = connection.prepareStatement(
+                    "SELECT pg_try_advisory_lock(hashtext('posduif.relay.leader'), hashtext(?))")) {
+                ps.setString(1, t);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getBoolean(1)) {
+                        led.add(t);
+                        dirty.add(t); // publish whatever was queued while nobody led
+                        LOG.info("leading tenant {} (out-of-band changes, trimming, presence sweep)", t);
+                    }
+                }
+            }
+        }
+        ledView = Set.copyOf(led);
+    }
+
+    /** Publishes the tenant's drainable queue; true if entries remain (held back by an older transaction). */
+    boolean drain(String tenant) throws SQLException {
+        String table = "\"" + TenantDirectory.schema(tenant) + "\".\"posduif_realtime_pending\"";
+        connection.setAutoCommit(false);
+        boolean remaining;
+        try {
+            Set<String> buckets = new TreeSet<>();
+            try (Statement s = connection.createStatement();
+                 ResultSet rs = s.executeQuery("WITH x AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) DELETE FROM "
+                         + table + " p USING x WHERE p.txid < x.xmin RETURNING p.bucket")) {
+                while (rs.next()) {
+                    buckets.add(rs.getString(1));
+                }
+            }
+            if (!buckets.isEmpty()) {
+                List<String> all = new ArrayList<>(buckets);
+                for (int i = 0; i < all.size(); i += BUCKETS_PER_EVENT) {
+                    Set<String> chunk = new LinkedHashSet<>(all.subList(i, Math.min(all.size(), i + BUCKETS_PER_EVENT)));
+                    try {
+                        redis.publish(tenant, "sync_required", chunk, null, Map.of("type", "sync_required")).get(2, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        connection.rollback();
+                        LOG.warn("out-of-band changes of tenant {} not published yet (Redis: {}); kept for the next attempt", tenant, e.toString());
+                        sleep(500);
+                        return true;
+                    }
+                    published.increment();
+                }
+            }
+            connection.commit();
+            try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM " + table + ")")) {
+                rs.next();
+                remaining = rs.getBoolean(1);
+            }
+            connection.commit();
+        } catch (SQLException e) {
+            connection.rollback();
+            if ("42P01".equals(e.getSQLState()) || "3F000".equals(e.getSQLState())) {
+                return false; // tenant dropped, or not migrated yet
+            }
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
+        }
+        return remaining;
+    }
+
+    private void housekeeping() {
+        for (String t : led) {
+            try {
+                redis.trimByAge(t);
+            } catch (RuntimeException e) {
+                LOG.debug("trim of {} failed: {}", t, e.toString());
+            }
+            try {
+                presence.sweepStale(t);
+            } catch (SQLException | RuntimeException e) {
+                LOG.debug("presence sweep of {} failed: {}", t, e.toString());
+            }
+        }
+    }
+
+    private void closeQuietly() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // gone already
+            }
+        }
+        connection = null;
+        led.clear();
+        dirty.clear();
+        ledView = Set.of();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(3000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package io.posduif.relay.stream;
+
+import io.lettuce.core.StreamMessage;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.context.annotation.Context;
+import io.posduif.relay.RelayConfig;
+import io.posduif.relay.sse.Hub;
+import io.posduif.relay.tenant.TenantDirectory;
+import jakarta.annotation.PreDestroy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads every tenant's stream with one blocking {@code XREAD} loop on one thread and hands each
+ * entry to the {@link Hub}. Each relay reads everything (fan-out): no consumer group, so two
+ * relays both deliver, each to its own clients.
+ *
+ * <p>When reads fail (Redis down) the loop retries every second; once they succeed again every
+ * open stream gets {@code reset}, because events published meanwhile may have been dropped.
+ */
+@Context
+public class StreamReader implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
+
+    private final RedisStreams redis;
+    private final Hub hub;
+    private final TenantDirectory tenants;
+    private final RelayConfig config;
+    private final Counter failures;
+    private final Map<String, StreamId> positions = new HashMap<>();
+    /** Tenants whose first stream opened before the periodic refresh saw them, with their start ids. */
+    private final Map<String, StreamId> requested = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile Set<String> watching = Set.of();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile boolean healthy;
+    private long nextTenantRefresh;
+
+    StreamReader(RedisStreams redis, Hub hub, TenantDirectory tenants, RelayConfig config, MeterRegistry meters) {
+        this.redis = redis;
+        this.hub = hub;
+        this.tenants = tenants;
+        this.config = config;
+        this.failures = Counter.builder("posduif.relay.stream.read.failures").description("failed XREAD calls (Redis down)").register(meters);
+        this.thread = new Thread(this, "posduif-stream-reader");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Makes sure the tenant's stream is read, from its current end, before the first stream of a
+     * tenant created after the last refresh opens (so its first events are not skipped).
+     */
+    public void watch(String tenant) {
+        if (!watching.contains(tenant) && !requested.containsKey(tenant)) {
+            requested.putIfAbsent(tenant, redis.lastId(tenant));
+        }
+    }
+
+    /** True while the last read succeeded. */
+    public boolean healthy() {
+        return healthy;
+    }
+
+    @Override
+    public void run() {
+        boolean failing = false;
+        while (running) {
+            try {
+                addNewTenants();
+                if (!requested.isEmpty()) {
+                    requested.forEach(positions::putIfAbsent);
+                    requested.keySet().removeAll(positions.keySet());
+                    watching = Set.copyOf(positions.keySet());
+                }
+                if (positions.isEmpty()) {
+                    healthy = redis.ping();
+                    Thread.sleep(config.readBlock().toMillis());
+                    continue;
+                }
+                List<StreamMessage<String, String>> messages = redis.read(positions);
+                healthy = true;
+                if (failing) {
+                    failing = false;
+                    LOG.info("Redis reachable again; telling every open stream to resync");
+                    hub.resetAll(Map.copyOf(positions));
+                }
+                for (StreamMessage<String, String> m : messages) {
+                    String tenant = tenantOf(m.getStream());
+                    StreamId id = StreamId.parse(m.getId());
+                    if (tenant == null || id == null) {
+                        continue;
+                    }
+                    positions.put(tenant, id);
+                    StreamEntry e = redis.parse(tenant, m);
+                    if (e != null) {
+                        hub.dispatch(e);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                healthy = false;
+                failures.increment();
+                if (!failing) {
+                    LOG.warn("reading realtime streams failed: {}; retrying every second", e.toString());
+                }
+                failing = true;
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void addNewTenants() {
+        long now = System.nanoTime();
+        if (now - nextTenantRefresh < 0 && !positions.isEmpty()) {
+            return;
+        }
+        nextTenantRefresh = now + config.tenantRefresh().toNanos();
+        Set<String> all = tenants.refresh();
+        for (String t : all) {
+            if (!positions.containsKey(t)) {
+                // start after the newest entry: older ones are for clients that resume (replay)
+                positions.put(t, redis.lastId(t));
+            }
+        }
+        positions.keySet().retainAll(all);
+        watching = Set.copyOf(positions.keySet());
+    }
+
+    static String tenantOf(String key) {
+        if (key.startsWith("posduif:") && key.endsWith(":events")) {
+            return key.substring("posduif:".length(), key.length() - ":events".length());
+        }
+        return null;
+    }
+
+    @PreDestroy
+    void stop() {
+        running = false;
+        thread.interrupt();
+    }
+}
