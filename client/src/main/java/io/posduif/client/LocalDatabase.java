@@ -602,6 +602,10 @@ final class LocalDatabase implements AutoCloseable {
                 if ("conflict".equals(status) && serverRow != null && serverRow.isObject() && t != null) {
                     upsertServerRow(t, serverRow);
                     rebase(t, op.pkKey());
+                } else if ("conflict".equals(status) && serverRow != null && serverRow.isNull() && t != null) {
+                    // The server kept a delete (a newer tombstone): the row is gone there.
+                    deleteRow(t, op.pk());
+                    rebase(t, op.pkKey());
                 } else if ("rejected".equals(status) || "conflict".equals(status)) {
                     // The local row shows a write the server did not take, and the server's version
                     // will not come back by itself: re-bootstrap on the next pull.

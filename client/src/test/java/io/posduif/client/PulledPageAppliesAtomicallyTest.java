@@ -108,6 +108,16 @@ class PulledPageAppliesAtomicallyTest {
     }
 
     @Test
+    void conflictWithANullServerRowMeansTheServerKeptADelete() {
+        db.write("notes", LocalDatabase.WriteKind.INSERT, Map.of("id", A, "title", "resurrected?"));
+        var ops = db.outboxBatch(10);
+        db.acknowledge(ops, Map.of(ops.get(0).opId(), page("{'op_id':'" + ops.get(0).opId()
+                + "','status':'conflict','server_row':null}")));
+        assertTrue(db.rows("notes").isEmpty());
+        assertTrue(!db.resyncRequired());
+    }
+
+    @Test
     void aRejectedWriteMakesTheNextPullRebootstrap() {
         db.applyPage(page("[{'table':'notes','op':'upsert','pk':{'id':'" + B + "'},'data':{'id':'" + B + "','title':'server'}}]"), "c5");
         db.write("notes", LocalDatabase.WriteKind.INSERT, Map.of("id", A, "title", "refused by server"));
