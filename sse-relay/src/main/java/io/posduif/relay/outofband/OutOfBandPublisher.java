@@ -158,6 +158,7 @@ public class OutOfBandPublisher implements Runnable {
                     if (rs.next() && rs.getBoolean(1)) {
                         led.add(t);
                         dirty.add(t); // publish whatever was queued while nobody led
+                        housekeeping(t);
                         LOG.info("leading tenant {} (out-of-band changes, trimming, presence sweep)", t);
                     }
                 }
@@ -215,6 +216,12 @@ public class OutOfBandPublisher implements Runnable {
 
     private void housekeeping() {
         for (String t : led) {
+            housekeeping(t);
+        }
+    }
+
+    private void housekeeping(String t) {
+        {
             try {
                 redis.trimByAge(t);
             } catch (RuntimeException e) {
