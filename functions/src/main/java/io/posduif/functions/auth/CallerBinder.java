@@ -24,10 +24,12 @@ final class CallerBinder implements TypedRequestArgumentBinder<Caller> {
 
     private final Tenants tenants;
     private final DeviceStatus deviceStatus;
+    private final AuthConfig config;
 
-    CallerBinder(Tenants tenants, DeviceStatus deviceStatus) {
+    CallerBinder(Tenants tenants, DeviceStatus deviceStatus, AuthConfig config) {
         this.tenants = tenants;
         this.deviceStatus = deviceStatus;
+        this.config = config;
     }
 
     @Override
@@ -40,6 +42,9 @@ final class CallerBinder implements TypedRequestArgumentBinder<Caller> {
         Optional<Authentication> auth = request.getUserPrincipal(Authentication.class);
         if (auth.isEmpty()) {
             throw new ApiException(ErrorCode.UNAUTHORIZED, "a bearer token is required");
+        }
+        if (!TypedTokenClaimsValidator.acceptable(auth.get().getAttributes()::get, config.issuer())) {
+            throw new ApiException(ErrorCode.UNAUTHORIZED, "token is not one of ours (issuer, audience, type or expiry)");
         }
         Caller caller = Caller.from(auth.get());
         if (!tenants.exists(caller.tenant().value())) {

@@ -25,14 +25,27 @@ final class TypedTokenClaimsValidator implements JwtClaimsValidator<HttpRequest<
 
     @Override
     public boolean validate(Claims claims, HttpRequest<?> request) {
-        if (!config.issuer().equals(claims.get("iss"))) {
+        return acceptable(claims::get, config.issuer());
+    }
+
+    /**
+     * The rule itself, also applied by {@link CallerBinder} to the authentication's attributes:
+     * the framework's claim-validator wiring is not something a security property should rest on.
+     */
+    static boolean acceptable(java.util.function.Function<String, Object> claims, String issuer) {
+        if (!issuer.equals(claims.apply("iss"))) {
             return false;
         }
-        Object tenant = claims.get(TokenIssuer.CLAIM_TENANT);
+        Object exp = claims.apply("exp");
+        long expSeconds = exp instanceof java.util.Date d ? d.getTime() / 1000 : exp instanceof Number n ? n.longValue() : -1;
+        if (expSeconds < 0 || expSeconds <= java.time.Instant.now().getEpochSecond()) {
+            return false;
+        }
+        Object tenant = claims.apply(TokenIssuer.CLAIM_TENANT);
         if (!(tenant instanceof String t) || !TenantId.isValid(t)) {
             return false;
         }
-        Object typ = claims.get(TokenIssuer.CLAIM_TYPE);
+        Object typ = claims.apply(TokenIssuer.CLAIM_TYPE);
         String expectedAudience;
         if (TokenIssuer.TYPE_WEB.equals(typ)) {
             expectedAudience = TokenIssuer.AUDIENCE_WEB;
@@ -41,7 +54,7 @@ final class TypedTokenClaimsValidator implements JwtClaimsValidator<HttpRequest<
         } else {
             return false;
         }
-        Object aud = claims.get("aud");
+        Object aud = claims.apply("aud");
         Collection<?> audiences = aud instanceof Collection<?> c ? c : aud == null ? List.of() : List.of(aud);
         return audiences.size() == 1 && expectedAudience.equals(audiences.iterator().next());
     }
