@@ -47,6 +47,16 @@ function loadSession() {
   return null;
 }
 
+function sessionFrom(res, tenant) {
+  return {
+    token: res.token || res.access_token,
+    refresh_token: res.refresh_token || null,
+    user: res.user,
+    tenant_id: res.tenant_id || tenant,
+    expires_at: res.expires_in ? Date.now() + res.expires_in * 1000 : null,
+  };
+}
+
 function saveSession(s) {
   state.session = s;
   if (s) sessionStorage.setItem(SESSION_KEY, JSON.stringify(s));
@@ -89,15 +99,10 @@ function renderSignIn(notice) {
     submit.textContent = 'Signing in…';
     try {
       const res = await api.post('/api/auth/login', {
-        tenant_id: tenant.value.trim(), username: username.value.trim(), password: password.value,
+        tenant: tenant.value.trim(), username: username.value.trim(), password: password.value,
       }, { auth: false });
       localStorage.setItem('posduif.console.tenant', tenant.value.trim());
-      saveSession({
-        token: res.token,
-        user: res.user,
-        tenant_id: tenant.value.trim(),
-        expires_at: res.expires_in ? Date.now() + res.expires_in * 1000 : null,
-      });
+      saveSession(sessionFrom(res, tenant.value.trim()));
       if (!location.hash || location.hash === '#/' || location.hash === '#') location.hash = '#/users';
       renderShell();
     } catch (err) {
@@ -258,9 +263,24 @@ function route() {
 window.addEventListener('hashchange', () => { if (state.session) route(); });
 setInterval(() => refreshTimes(), 15000);
 
-// the token expires without a refresh call: sign out a little before the server would refuse it
-setInterval(() => {
-  if (state.session && state.session.expires_at && Date.now() > state.session.expires_at - 5000) {
+// Access tokens are short-lived: renew with the refresh token a minute before expiry; without
+// one (or when renewal is refused) sign out before the server starts refusing calls.
+let refreshing = false;
+setInterval(async () => {
+  const s = state.session;
+  if (!s || !s.expires_at || refreshing) return;
+  const left = s.expires_at - Date.now();
+  if (s.refresh_token && left < 60000 && left > 0) {
+    refreshing = true;
+    try {
+      const res = await api.post('/api/auth/refresh', { refresh_token: s.refresh_token }, { auth: false });
+      saveSession(Object.assign(sessionFrom(res, s.tenant_id), { user: res.user || s.user }));
+    } catch (err) {
+      signOut(sessionEndedMessage(err));
+    } finally {
+      refreshing = false;
+    }
+  } else if (left < 5000) {
     signOut('Your session has ended. Please sign in again.');
   }
 }, 5000);

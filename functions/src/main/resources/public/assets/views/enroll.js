@@ -11,13 +11,21 @@ export function render(ctx) {
   let done = false;
 
   const errorSlot = h('div', {});
-  const createBtn = h('button', { type: 'button', class: 'primary', id: 'create-enrollment' }, 'Create enrollment QR code');
+  const createBtn = h('button', { type: 'submit', class: 'primary', id: 'create-enrollment' }, 'Create enrollment QR code');
   const card = h('div', { id: 'enrollment-card' });
+  const username = h('input', { type: 'text', id: 'enroll-username', name: 'username', autocomplete: 'off',
+    spellcheck: 'false', autocapitalize: 'off', 'aria-describedby': 'enroll-username-hint' });
+  const form = h('form', { class: 'panel', 'aria-label': 'New enrollment' },
+    h('div', { class: 'field' },
+      h('label', { for: 'enroll-username' }, 'Mobile user (optional)'), username,
+      h('div', { class: 'hint', id: 'enroll-username-hint' },
+        'Give an existing mobile user\'s name to add another device for them. Leave empty to let the new device choose its username.')),
+    createBtn);
   const el = h('section', { 'aria-labelledby': 'enroll-title' },
     h('div', { class: 'page-head' },
       h('div', {}, h('h1', { id: 'enroll-title' }, 'Enroll mobile user'),
-        h('p', { class: 'sub' }, 'Scan the code with the Posduif app on the new device. Each code works once.')),
-      h('div', { class: 'actions' }, createBtn)),
+        h('p', { class: 'sub' }, 'Scan the code with the Posduif app on the new device. Each code works once.'))),
+    form,
     errorSlot,
     card);
 
@@ -32,18 +40,21 @@ export function render(ctx) {
         h('li', {}, 'The device registers itself; this page shows it as enrolled.'))));
   }
 
-  async function create() {
+  async function create(e) {
+    e.preventDefault();
     replace(errorSlot);
     createBtn.disabled = true;
     stopTimers();
     try {
-      enrollment = await ctx.api.post('/api/enrollment/create', {});
+      const name = username.value.trim();
+      enrollment = await ctx.api.post('/api/enrollment/create', name ? { username: name } : {});
       done = false;
       await loadQr(enrollment.token);
       drawEnrollment();
       startTimers();
     } catch (err) {
       replace(errorSlot, errorBox(err, 'Could not create an enrollment'));
+      drawIntro();
     } finally {
       createBtn.disabled = false;
       createBtn.textContent = 'Create another code';
@@ -153,7 +164,7 @@ export function render(ctx) {
     }
   }
 
-  createBtn.addEventListener('click', create);
+  form.addEventListener('submit', create);
   ctx.bus.addEventListener('live', onLive);
   return {
     el,

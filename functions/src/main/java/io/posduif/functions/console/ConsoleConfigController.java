@@ -24,10 +24,20 @@ class ConsoleConfigController {
 
     private final ConsoleConfig config;
 
-    ConsoleConfigController(@Value("${posduif.relay.public-url:`http://localhost:8081`}") String relayUrl,
-                            @Nullable @Value("${posduif.console.default-tenant:}") String defaultTenant) {
-        this.config = new ConsoleConfig(stripSlash(relayUrl),
-                defaultTenant == null || defaultTenant.isBlank() ? null : defaultTenant);
+    ConsoleConfigController(@Value("${posduif.relay.public-url:}") String relayPublicUrl,
+                            @Value("${posduif.relay.url:}") String relayUrl,
+                            @Value("${posduif.console.default-tenant:}") String consoleTenant,
+                            @Value("${posduif.default-tenant:}") String defaultTenant) {
+        // POSDUIF_RELAY_URL is what the terraform module sets; an explicit public URL wins
+        String relay = firstSet(relayPublicUrl, relayUrl, "http://localhost:8081");
+        this.config = new ConsoleConfig(stripSlash(relay), firstSet(consoleTenant, defaultTenant, null));
+    }
+
+    private static String firstSet(String a, String b, String otherwise) {
+        if (a != null && !a.isBlank()) {
+            return a.trim();
+        }
+        return b != null && !b.isBlank() ? b.trim() : otherwise;
     }
 
     @Get("/config")

@@ -1,0 +1,116 @@
+package io.posduif.e2e.console;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * People-facing qualities that break silently: every control has a label, the keyboard reaches
+ * everything in a sensible order, and a phone-sized screen needs no sideways scrolling.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(ScreenshotOnFailure.class)
+class ConsoleIsUsableByKeyboardAndOnAPhoneTest implements ScreenshotOnFailure.HasBrowser {
+
+    /** Controls without an accessible name, as the page sees them. */
+    static final String UNLABELLED = """
+            const bad = [];
+            for (const el of document.querySelectorAll('input, textarea, select, button, a[href]')) {
+              if (el.type === 'hidden' || el.closest('[hidden]')) continue;
+              const named = (el.labels && el.labels.length > 0) || el.getAttribute('aria-label')
+                || el.getAttribute('aria-labelledby') || (el.textContent || '').trim() || el.getAttribute('title');
+              if (!named) bad.push(el.outerHTML.slice(0, 120));
+            }
+            return bad;""";
+
+    ConsoleStack stack;
+    Browser browser;
+
+    @Override
+    public Browser browser() {
+        return browser;
+    }
+
+    @BeforeAll
+    void start() {
+        stack = ConsoleStack.start();
+        browser = Browser.start(1280, 900);
+    }
+
+    @AfterAll
+    void stop() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    private void openFresh() {
+        browser.driver.get(stack.baseUrl + "/");
+        browser.js("sessionStorage.clear(); localStorage.clear();");
+        browser.driver.navigate().refresh();
+        browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("sign-in")));
+    }
+
+    @Test
+    void signInFormHasLabelledControlsAndTheKeyboardWalksIt() {
+        browser.driver.manage().window().setSize(new Dimension(1280, 900));
+        openFresh();
+        @SuppressWarnings("unchecked")
+        List<String> unlabelled = (List<String>) browser.js(UNLABELLED);
+        assertEquals(List.of(), unlabelled, "controls without a label");
+        assertEquals("Tenant", browser.driver.findElement(By.cssSelector("label[for=tenant]")).getText());
+
+        // the first Tab stop is the skip link; then tenant, username, password, the button
+        String first = browser.driver.switchTo().activeElement().getDomAttribute("id");
+        assertTrue(List.of("tenant", "username").contains(first), "the form starts focused on its first empty field: " + first);
+        browser.find("#tenant").click();
+        Actions keys = new Actions(browser.driver);
+        keys.keyDown(Keys.SHIFT).sendKeys(Keys.TAB).keyUp(Keys.SHIFT).perform();
+        WebElement skip = browser.driver.switchTo().activeElement();
+        assertEquals("#main", skip.getDomAttribute("href"), "the only Tab stop before the form is the skip link");
+        assertTrue(skip.isDisplayed() && skip.getRect().getY() >= 0, "the skip link shows when focused");
+        String[] order = {"tenant", "username", "password", "sign-in"};
+        for (String id : order) {
+            keys.sendKeys(Keys.TAB).perform();
+            assertEquals(id, browser.driver.switchTo().activeElement().getDomAttribute("id"), "tab order");
+        }
+    }
+
+    @Test
+    void submittingEmptyFieldsExplainsWhatIsMissingWithoutCallingTheServer() {
+        browser.driver.manage().window().setSize(new Dimension(1280, 900));
+        openFresh();
+        browser.find("#tenant").clear();
+        browser.find("#sign-in").click();
+        WebElement alert = browser.await(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[role=alert]")));
+        assertTrue(alert.getText().contains("Please enter your tenant"), alert.getText());
+        assertEquals("tenant", browser.driver.switchTo().activeElement().getDomAttribute("id"), "focus goes to the missing field");
+    }
+
+    @Test
+    void aPhoneSizedScreenNeedsNoSidewaysScrolling() {
+        browser.driver.manage().window().setSize(new Dimension(390, 844));
+        openFresh();
+        long overflow = (Long) browser.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+        assertTrue(overflow <= 0, "sign-in page scrolls sideways by " + overflow + "px");
+        WebElement button = browser.find("#sign-in");
+        assertTrue(button.getRect().getWidth() >= 200, "the sign-in button spans the small screen");
+        browser.screenshot("console-phone-sign-in");
+    }
+}
