@@ -32,6 +32,8 @@ final class ConsoleStack implements AutoCloseable {
         EmbeddedStack stack = EmbeddedStack.shared();
         Map<String, Object> props = new HashMap<>(stack.micronautProperties());
         props.put("micronaut.server.port", -1);
+        // the relay's beans are on this classpath too (e2e holds every module); they stay out of functions
+        props.put("posduif.relay.enabled", "false");
         // no relay process yet in this stack: a closed port, so the console runs without live events
         String relayUrl = "http://localhost:" + EmbeddedStack.freePort();
         props.put("posduif.relay.public-url", relayUrl);

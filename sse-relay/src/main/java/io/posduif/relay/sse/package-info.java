@@ -3,7 +3,9 @@
  * and Application set it), so that a classpath holding both functions and the relay (e2e) does
  * not start relay threads inside functions.
  */
+@Configuration
 @Requires(property = "posduif.relay.enabled", value = "true")
 package io.posduif.relay.sse;
 
+import io.micronaut.context.annotation.Configuration;
 import io.micronaut.context.annotation.Requires;
