@@ -6,6 +6,7 @@ import io.posduif.functions.auth.Caller;
 import io.posduif.functions.db.Db;
 import io.posduif.functions.db.Sql;
 import io.posduif.functions.http.ApiException;
+import io.posduif.functions.realtime.DeviceScopes;
 import io.posduif.functions.schema.TenantSchema;
 import io.posduif.protocol.ErrorCode;
 import jakarta.inject.Singleton;
@@ -41,15 +42,17 @@ public class PullService {
     private final SyncConfig config;
     private final ApplicationEventPublisher<ChangesPulled> pulled;
     private final byte[] cursorKey;
+    private final DeviceScopes deviceScopes;
 
     PullService(Db db, TenantSchemas schemas, Scopes scopes, SyncConfig config,
-                ApplicationEventPublisher<ChangesPulled> pulled,
+                ApplicationEventPublisher<ChangesPulled> pulled, DeviceScopes deviceScopes,
                 @Value("${micronaut.security.token.jwt.signatures.secret.generator.secret}") String jwtSecret) {
         this.db = db;
         this.schemas = schemas;
         this.scopes = scopes;
         this.config = config;
         this.pulled = pulled;
+        this.deviceScopes = deviceScopes;
         this.cursorKey = Cursor.key(config.cursorKey() != null ? config.cursorKey() : jwtSecret);
     }
 
@@ -73,16 +76,18 @@ public class PullService {
                 Map.of("field", "limit"));
     }
 
+    @SuppressWarnings("unchecked")
     public Page pull(Caller caller, String cursorText, int limit) {
         TenantSchema schema = schemas.current(caller.tenant());
         Map<String, List<String>> upserted = new HashMap<>();
         Cursor[] presented = new Cursor[1];
+        Set<String>[] scope = new Set[1];
         Page page = db.withConnection(c -> {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             c.setReadOnly(true);
             try {
-                Page p = readPage(c, caller, schema, cursorText, limit, upserted, presented);
+                Page p = readPage(c, caller, schema, cursorText, limit, upserted, presented, scope);
                 c.commit();
                 return p;
             } catch (RuntimeException | SQLException e) {
@@ -95,6 +100,8 @@ public class PullService {
             }
         });
         recordPresented(caller, presented[0]);
+        // the relay routes sync_required by these keys; a no-op write when unchanged
+        deviceScopes.record(caller.tenant(), caller.deviceId(), scope[0]);
         if (!upserted.isEmpty()) {
             pulled.publishEvent(new ChangesPulled(caller, upserted));
         }
@@ -102,7 +109,7 @@ public class PullService {
     }
 
     private Page readPage(Connection c, Caller caller, TenantSchema schema, String cursorText, int limit,
-                          Map<String, List<String>> upserted, Cursor[] presented) throws SQLException {
+                          Map<String, List<String>> upserted, Cursor[] presented, Set<String>[] scope) throws SQLException {
         String s = caller.tenant().schema();
         long logId;
         Cursor horizon;
@@ -124,6 +131,7 @@ public class PullService {
         }
         presented[0] = from;
         Set<String> buckets = scopes.bucketsOfPrincipal(schema, scopes.principalParams(c, caller));
+        scope[0] = buckets;
 
         ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
         write(out, "{\"changes\":[");

@@ -3,8 +3,10 @@ package io.posduif.functions.sync;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
@@ -12,16 +14,20 @@ import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.rules.SecurityRule;
 import io.posduif.functions.auth.Caller;
 
+import java.util.Map;
+
 @Controller("/api/sync")
 @Secured(SecurityRule.IS_AUTHENTICATED)
 @ExecuteOn(TaskExecutors.BLOCKING)
 class SyncController {
 
     private final PullService pull;
+    private final PushService push;
     private final StatusService status;
 
-    SyncController(PullService pull, StatusService status) {
+    SyncController(PullService pull, PushService push, StatusService status) {
         this.pull = pull;
+        this.push = push;
         this.status = status;
     }
 
@@ -30,6 +36,11 @@ class SyncController {
         caller.requireDevice();
         int n = pull.parseLimit(limit);
         return HttpResponse.ok(pull.pull(caller, cursor, n).body()).contentType(MediaType.APPLICATION_JSON_TYPE);
+    }
+
+    @Post(value = "/push", consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
+    Map<String, Object> push(Caller caller, @Nullable @Body byte[] body) {
+        return push.push(caller.requireDevice(), body);
     }
 
     @Get(value = "/status", produces = MediaType.APPLICATION_JSON)

@@ -1,0 +1,827 @@
+package io.posduif.functions.sync;
+
+import io.micronaut.json.JsonMapper;
+import io.posduif.functions.auth.Caller;
+import io.posduif.functions.db.Db;
+import io.posduif.functions.db.Sql;
+import io.posduif.functions.http.ApiException;
+import io.posduif.functions.realtime.RealtimeEvent;
+import io.posduif.functions.realtime.RealtimePublisher;
+import io.posduif.functions.schema.ColumnDef;
+import io.posduif.functions.schema.ColumnType;
+import io.posduif.functions.schema.ConflictPolicy;
+import io.posduif.functions.schema.TableDef;
+import io.posduif.functions.schema.TenantSchema;
+import io.posduif.protocol.ErrorCode;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * Applies a device's outbox batch (docs/protocol.md §5) in one transaction.
+ *
+ * <p>Shape of a batch, chosen for throughput and for freedom from deadlocks:
+ * <ol>
+ *   <li>claim every op id in the ledger (sorted; a concurrent replay waits here, then sees
+ *       duplicates);</li>
+ *   <li>lock every touched row key (advisory locks in key order, so even rows that do not exist
+ *       yet are serialised), then read the rows, their clocks and change entries — one
+ *       statement per table;</li>
+ *   <li>decide each op in memory, in batch order;</li>
+ *   <li>write one upsert and one delete statement per table, then clocks, conflicts and
+ *       results — each one statement for the whole batch.</li>
+ * </ol>
+ */
+@Singleton
+public class PushService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PushService.class);
+
+    private final Db db;
+    private final TenantSchemas schemas;
+    private final Scopes scopes;
+    private final SyncConfig config;
+    private final JsonMapper json;
+    private final PullService pull;
+    private final RealtimePublisher realtime;
+
+    PushService(Db db, TenantSchemas schemas, Scopes scopes, SyncConfig config, JsonMapper json,
+                PullService pull, RealtimePublisher realtime) {
+        this.db = db;
+        this.schemas = schemas;
+        this.scopes = scopes;
+        this.config = config;
+        this.json = json;
+        this.pull = pull;
+        this.realtime = realtime;
+    }
+
+    /** The response body, as JSON-ready maps. */
+    public Map<String, Object> push(Caller caller, byte[] body) {
+        Object parsed;
+        try {
+            parsed = body == null || body.length == 0 ? null : json.readValue(body, Object.class);
+        } catch (IOException | RuntimeException e) {
+            throw new ApiException(ErrorCode.MALFORMED_REQUEST, "body is not valid JSON");
+        }
+        PushRequest request = PushRequest.parse(parsed, config.maxPushOps());
+        TenantSchema schema = schemas.current(caller.tenant());
+        Batch batch = new Batch(caller, schema, request);
+        db.inTransaction(batch::run);
+        String cursor = db.withConnection(c -> {
+            recordPush(c, caller);
+            return pull.currentCursor(c, caller.tenant().schema());
+        });
+        if (!batch.touchedBuckets.isEmpty()) {
+            // after commit; best effort by contract (never throws)
+            realtime.publish(caller.tenant(), RealtimeEvent.syncRequired(batch.touchedBuckets, cursor));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("results", batch.results());
+        out.put("cursor", cursor);
+        return out;
+    }
+
+    private void recordPush(Connection c, Caller caller) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Sql.q(caller.tenant().schema(), "posduif_sync_devices")
+                + " (device_id, last_push_at) VALUES (?, now()) ON CONFLICT (device_id) DO UPDATE SET last_push_at = now()")) {
+            ps.setString(1, caller.deviceId());
+            ps.executeUpdate();
+        }
+    }
+
+    /** One row touched by the batch: its state as it evolves op by op. */
+    private static final class RowState {
+        final TableDef table;
+        final String pkJson;
+        final Map<String, Object> pk;
+        Map<String, Object> row;
+        Map<String, Object> startRow;
+        boolean existedAtStart;
+        boolean tombstone;
+        boolean changedUnseen;
+        Clock base = Clock.ZERO;
+        Map<String, Clock> fields = new TreeMap<>();
+        boolean dirty;
+
+        RowState(TableDef table, String pkJson, Map<String, Object> pk) {
+            this.table = table;
+            this.pkJson = pkJson;
+            this.pk = pk;
+        }
+
+        Clock rowClock() {
+            Clock c = base;
+            for (Clock f : fields.values()) {
+                c = Clock.max(c, f);
+            }
+            return c;
+        }
+
+        Clock fieldClock(String f) {
+            return Clock.max(base, fields.get(f));
+        }
+    }
+
+    /** An op that passed the per-op static checks. */
+    private record Valid(PushRequest.Op op, TableDef table, Map<String, Object> pk, String pkJson,
+                         Map<String, Object> data, Set<String> changed, Clock clock) {
+    }
+
+    private final class Batch {
+        final Caller caller;
+        final TenantSchema schema;
+        final PushRequest request;
+        final String s;
+        final Map<String, Object>[] results;
+        final Set<String> touchedBuckets = new LinkedHashSet<>();
+        final Map<String, RowState> rows = new LinkedHashMap<>();
+        final List<Object[]> conflicts = new ArrayList<>();
+        Set<String> principalBuckets;
+
+        @SuppressWarnings("unchecked")
+        Batch(Caller caller, TenantSchema schema, PushRequest request) {
+            this.caller = caller;
+            this.schema = schema;
+            this.request = request;
+            this.s = caller.tenant().schema();
+            this.results = new Map[request.ops().size()];
+        }
+
+        List<Map<String, Object>> results() {
+            return List.of(results);
+        }
+
+        Void run(Connection c) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT set_config('posduif.origin', ?, true)")) {
+                ps.setString(1, caller.deviceId());
+                ps.execute();
+            }
+            RealtimePublisher.markPublished(c);
+            List<PushRequest.Op> fresh = claim(c);
+            Map<String, Object> params = scopes.principalParams(c, caller);
+            principalBuckets = new HashSet<>(scopes.bucketsOfPrincipal(schema, params));
+            List<Valid> valid = new ArrayList<>();
+            for (PushRequest.Op op : fresh) {
+                Valid v = validate(op);
+                if (v != null) {
+                    valid.add(v);
+                }
+            }
+            if (!valid.isEmpty()) {
+                lockAndLoad(c, valid);
+                for (Valid v : valid) {
+                    decide(v);
+                }
+                write(c);
+            }
+            recordResults(c, fresh);
+            return null;
+        }
+
+        // ---- 1. ledger ----
+
+        private List<PushRequest.Op> claim(Connection c) throws SQLException {
+            Map<String, PushRequest.Op> byId = new TreeMap<>();
+            Map<String, String> hashes = new HashMap<>();
+            List<Map<String, Object>> rowsJson = new ArrayList<>();
+            for (PushRequest.Op op : request.ops()) {
+                byId.put(op.opId(), op);
+            }
+            for (PushRequest.Op op : byId.values()) {
+                String h = hash(op.raw());
+                hashes.put(op.opId(), h);
+                rowsJson.add(Map.of("op_id", op.opId(), "h", h));
+            }
+            if (rowsJson.isEmpty()) {
+                return List.of();
+            }
+            Set<String> claimed = new HashSet<>();
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Sql.q(s, "posduif_op_ledger")
+                    + " (device_id, op_id, payload_hash) SELECT ?, x.op_id, x.h FROM jsonb_to_recordset(?::jsonb) AS x(op_id text, h text) "
+                    + "ORDER BY x.op_id ON CONFLICT (device_id, op_id) DO NOTHING RETURNING op_id")) {
+                ps.setString(1, caller.deviceId());
+                ps.setString(2, toJson(rowsJson));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        claimed.add(rs.getString(1));
+                    }
+                }
+            }
+            if (claimed.size() < byId.size()) {
+                List<String> replayed = byId.keySet().stream().filter(id -> !claimed.contains(id)).toList();
+                try (PreparedStatement ps = c.prepareStatement("SELECT op_id, payload_hash, status, code, message FROM "
+                        + Sql.q(s, "posduif_op_ledger") + " WHERE device_id = ? AND op_id = ANY (?)")) {
+                    ps.setString(1, caller.deviceId());
+                    ps.setArray(2, c.createArrayOf("text", replayed.toArray()));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            PushRequest.Op op = byId.get(rs.getString(1));
+                            if (!rs.getString(2).equals(hashes.get(op.opId()))) {
+                                reject(op, ErrorCode.OP_ID_REUSED, "op_id was used before with a different payload");
+                            } else {
+                                Map<String, Object> r = result(op, "duplicate");
+                                if (rs.getString(4) != null) {
+                                    r.put("code", rs.getString(4));
+                                    r.put("message", "already processed: " + rs.getString(5));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            List<PushRequest.Op> fresh = new ArrayList<>();
+            for (PushRequest.Op op : request.ops()) {
+                if (claimed.contains(op.opId())) {
+                    fresh.add(op);
+                }
+            }
+            return fresh;
+        }
+
+        private void recordResults(Connection c, List<PushRequest.Op> fresh) throws SQLException {
+            if (fresh.isEmpty()) {
+                return;
+            }
+            List<Map<String, Object>> rs = new ArrayList<>();
+            for (PushRequest.Op op : fresh) {
+                Map<String, Object> r = results[op.index()];
+                Map<String, Object> m = new HashMap<>();
+                m.put("op_id", op.opId());
+                m.put("status", r.get("status"));
+                m.put("code", r.get("code"));
+                m.put("message", r.get("message"));
+                rs.add(m);
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + Sql.q(s, "posduif_op_ledger") + " l SET status = x.status, "
+                    + "code = x.code, message = x.message FROM jsonb_to_recordset(?::jsonb) AS x(op_id text, status text, code text, message text) "
+                    + "WHERE l.device_id = ? AND l.op_id = x.op_id")) {
+                ps.setString(1, toJson(rs));
+                ps.setString(2, caller.deviceId());
+                ps.executeUpdate();
+            }
+        }
+
+        // ---- 2. static per-op checks ----
+
+        private Valid validate(PushRequest.Op op) {
+            TableDef t = schema.table(op.table()).orElse(null);
+            if (t == null) {
+                return reject(op, ErrorCode.UNKNOWN_TABLE, "table " + op.table() + " is not declared");
+            }
+            if (!t.isSynced()) {
+                return reject(op, ErrorCode.TABLE_NOT_SYNCED, "table " + t.name() + " is " + t.sync().wireName());
+            }
+            if (!t.deviceWritable()) {
+                return reject(op, ErrorCode.TABLE_READ_ONLY, "devices may not write " + t.name());
+            }
+            if (!op.pk().keySet().equals(new HashSet<>(t.primaryKey()))) {
+                return reject(op, ErrorCode.PK_MISMATCH, "pk must have exactly " + t.primaryKey());
+            }
+            Map<String, Object> pk = new LinkedHashMap<>();
+            for (String k : t.primaryKey()) {
+                ColumnDef col = t.column(k).orElseThrow();
+                Object v = op.pk().get(k);
+                if (v == null) {
+                    return reject(op, ErrorCode.PK_MISMATCH, "pk." + k + " must not be null");
+                }
+                try {
+                    pk.put(k, canonical(col, v));
+                } catch (IllegalArgumentException e) {
+                    return reject(op, ErrorCode.INVALID_VALUE, "pk." + k + ": " + e.getMessage());
+                }
+            }
+            Map<String, Object> data = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> e : op.data().entrySet()) {
+                ColumnDef col = t.column(e.getKey()).orElse(null);
+                if (col == null) {
+                    return reject(op, ErrorCode.UNKNOWN_COLUMN, "column " + e.getKey() + " is not declared in " + t.name());
+                }
+                Object v;
+                try {
+                    v = canonical(col, e.getValue());
+                } catch (IllegalArgumentException ex) {
+                    return reject(op, ErrorCode.INVALID_VALUE, col.name() + ": " + ex.getMessage());
+                }
+                if (v == null && !col.nullable()) {
+                    return reject(op, ErrorCode.INVALID_VALUE, col.name() + " must not be null");
+                }
+                if (col.primaryKey() && !Objects.equals(v, pk.get(col.name()))) {
+                    return reject(op, ErrorCode.PK_MISMATCH, "data." + col.name() + " differs from pk");
+                }
+                data.put(col.name(), v);
+            }
+            Set<String> changed = new LinkedHashSet<>();
+            if (op.changedFields() != null) {
+                for (String f : op.changedFields()) {
+                    ColumnDef col = t.column(f).orElse(null);
+                    if (col == null) {
+                        return reject(op, ErrorCode.UNKNOWN_COLUMN, "changed field " + f + " is not declared in " + t.name());
+                    }
+                    if (col.serverOwned()) {
+                        return reject(op, ErrorCode.SERVER_OWNED_COLUMN, f + " is owned by the server");
+                    }
+                    if (!col.primaryKey() && data.containsKey(f)) {
+                        changed.add(f);
+                    }
+                }
+            } else {
+                for (String f : data.keySet()) {
+                    if (!t.primaryKey().contains(f)) {
+                        changed.add(f);
+                    }
+                }
+            }
+            Instant now = Instant.now();
+            Instant ts = op.clientTs().isAfter(now.plus(config.clockSkewTolerance())) ? now : op.clientTs();
+            String pkJson = toJson(pk);
+            return new Valid(op, t, pk, pkJson, data, changed, new Clock(ts, caller.deviceId(), op.opId()));
+        }
+
+        // ---- 3. locks and current state ----
+
+        private void lockAndLoad(Connection c, List<Valid> valid) throws SQLException {
+            Map<String, Map<String, Valid>> byTable = new TreeMap<>();
+            for (Valid v : valid) {
+                byTable.computeIfAbsent(v.table().name(), k -> new TreeMap<>()).putIfAbsent(v.pkJson(), v);
+            }
+            List<Long> keys = new ArrayList<>();
+            for (Map.Entry<String, Map<String, Valid>> e : byTable.entrySet()) {
+                for (String pkJson : e.getValue().keySet()) {
+                    keys.add(lockKey(e.getKey(), pkJson));
+                }
+            }
+            keys.sort(null);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest(?::bigint[]) AS u(k) ORDER BY k) s")) {
+                ps.setArray(1, c.createArrayOf("bigint", keys.toArray()));
+                ps.execute();
+            }
+            long[] cursor = deviceCursor(c);
+            for (Map.Entry<String, Map<String, Valid>> e : byTable.entrySet()) {
+                TableDef t = e.getValue().values().iterator().next().table();
+                List<String> pkJsons = new ArrayList<>(e.getValue().keySet());
+                for (String pkJson : pkJsons) {
+                    Valid v = e.getValue().get(pkJson);
+                    rows.put(key(t.name(), pkJson), new RowState(t, pkJson, v.pk()));
+                }
+                loadRows(c, t, pkJsons);
+                loadClocks(c, t, pkJsons, cursor);
+            }
+        }
+
+        private long[] deviceCursor(Connection c) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT cursor_txid::text, cursor_seq FROM "
+                    + Sql.q(s, "posduif_sync_devices") + " WHERE device_id = ?")) {
+                ps.setString(1, caller.deviceId());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? new long[]{Long.parseUnsignedLong(rs.getString(1)), rs.getLong(2)} : new long[]{0, 0};
+                }
+            }
+        }
+
+        private void loadRows(Connection c, TableDef t, List<String> pkJsons) throws SQLException {
+            String pkCols = String.join(", ", t.primaryKey().stream().map(Sql::q).toList());
+            String cols = String.join(", ", t.columns().stream().map(col -> Sql.q(col.name())).toList());
+            String sql = "SELECT " + cols + " FROM " + Sql.q(s, t.name()) + " WHERE (" + pkCols + ") IN (SELECT " + pkCols
+                    + " FROM jsonb_populate_recordset(NULL::" + Sql.q(s, t.name()) + ", ?::jsonb)) ORDER BY " + pkCols + " FOR UPDATE";
+            List<Map<String, Object>> pks = new ArrayList<>();
+            for (String pj : pkJsons) {
+                pks.add(toDb(t, rows.get(key(t.name(), pj)).pk));
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, toJson(pks));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        int i = 1;
+                        for (ColumnDef col : t.columns()) {
+                            row.put(col.name(), col.type().toWire(rs.getObject(i++)));
+                        }
+                        Map<String, Object> pk = new LinkedHashMap<>();
+                        for (String k : t.primaryKey()) {
+                            pk.put(k, row.get(k));
+                        }
+                        RowState st = rows.get(key(t.name(), toJson(pk)));
+                        if (st != null) {
+                            st.row = row;
+                            st.startRow = row;
+                            st.existedAtStart = true;
+                        }
+                    }
+                }
+            }
+        }
+
+        private void loadClocks(Connection c, TableDef t, List<String> pkJsons, long[] cursor) throws SQLException {
+            String sql = "SELECT x.i, m.ts, m.device_id, m.op_id, m.field_clocks::text, m.deleted, "
+                    + "c.origin, c.changed_at, c.deleted, c.txid IS NOT NULL AND (c.txid, c.seq) > (?::xid8, ?::bigint) "
+                    + "FROM unnest(?::jsonb[]) WITH ORDINALITY AS x(pk, i) "
+                    + "LEFT JOIN " + Sql.q(s, "posduif_row_clocks") + " m ON m.tbl = ? AND m.pk = x.pk "
+                    + "LEFT JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = x.pk";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, Long.toUnsignedString(cursor[0]));
+                ps.setLong(2, cursor[1]);
+                ps.setArray(3, c.createArrayOf("jsonb", pkJsons.toArray()));
+                ps.setString(4, t.name());
+                ps.setString(5, t.name());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        RowState st = rows.get(key(t.name(), pkJsons.get(rs.getInt(1) - 1)));
+                        Timestamp mts = rs.getTimestamp(2);
+                        Timestamp changedAt = rs.getTimestamp(8);
+                        String origin = rs.getString(7);
+                        boolean hasChange = changedAt != null;
+                        if (mts != null) {
+                            st.base = new Clock(mts.toInstant(), rs.getString(3), rs.getString(4));
+                            st.fields = parseFieldClocks(rs.getString(5));
+                        } else if (hasChange) {
+                            st.base = new Clock(changedAt.toInstant(), origin == null ? "" : origin, "");
+                        }
+                        if (hasChange && origin == null) {
+                            // the last write came from the web API or SQL: it is as new as its commit
+                            st.base = Clock.max(st.base, new Clock(changedAt.toInstant(), "", ""));
+                        }
+                        st.tombstone = st.row == null && ((mts != null && rs.getBoolean(6)) || (hasChange && rs.getBoolean(9)));
+                        st.changedUnseen = rs.getBoolean(10) && !caller.deviceId().equals(origin);
+                    }
+                }
+            }
+        }
+
+        // ---- 4. decisions ----
+
+        private void decide(Valid v) {
+            RowState st = rows.get(key(v.table().name(), v.pkJson()));
+            TableDef t = v.table();
+            PushRequest.Op op = v.op();
+            if (st.row != null && !Scopes.visible(t, st.row, principalBuckets)) {
+                reject(op, ErrorCode.OUT_OF_SCOPE, "the row is outside this device's scope");
+                return;
+            }
+            ConflictPolicy policy = t.conflict();
+            if (op.kind() == PushRequest.Kind.DELETE) {
+                if (st.row == null) {
+                    if (v.clock().newerThan(st.rowClock()) || !st.tombstone) {
+                        st.base = v.clock();
+                        st.fields = new TreeMap<>();
+                        st.tombstone = true;
+                        st.dirty = true;
+                    }
+                    result(op, "applied");
+                    return;
+                }
+                boolean wins = switch (policy) {
+                    case LWW, FIELD_LWW -> v.clock().newerThan(st.rowClock());
+                    case SERVER_WINS, MANUAL -> !st.changedUnseen;
+                };
+                if (!wins) {
+                    conflict(v, st, null);
+                    return;
+                }
+                st.row = null;
+                st.base = v.clock();
+                st.fields = new TreeMap<>();
+                st.tombstone = true;
+                st.dirty = true;
+                result(op, "applied");
+                return;
+            }
+            // upsert: server-owned columns may be echoed back unchanged, never changed
+            Map<String, Object> data = new LinkedHashMap<>(v.data());
+            for (ColumnDef col : t.columns()) {
+                if (col.serverOwned() && data.containsKey(col.name())) {
+                    Object current = st.row == null ? null : st.row.get(col.name());
+                    if (!Objects.equals(current, data.get(col.name()))) {
+                        reject(op, ErrorCode.SERVER_OWNED_COLUMN, col.name() + " is owned by the server");
+                        return;
+                    }
+                    data.remove(col.name());
+                }
+            }
+            Map<String, Object> merged;
+            Set<String> won = new LinkedHashSet<>();
+            if (st.row == null) {
+                if (st.tombstone && !v.clock().newerThan(st.rowClock())) {
+                    conflict(v, st, data);
+                    return;
+                }
+                merged = new LinkedHashMap<>(v.pk());
+                merged.putAll(data);
+                for (ColumnDef col : t.columns()) {
+                    if (!col.nullable() && col.defaultValue() == null && merged.get(col.name()) == null) {
+                        reject(op, ErrorCode.INVALID_VALUE, col.name() + " is required for a new row");
+                        return;
+                    }
+                }
+                won.addAll(v.changed());
+            } else {
+                merged = new LinkedHashMap<>(st.row);
+                switch (policy) {
+                    case LWW -> {
+                        if (!v.clock().newerThan(st.rowClock())) {
+                            conflict(v, st, data);
+                            return;
+                        }
+                        merged.putAll(data);
+                    }
+                    case FIELD_LWW -> {
+                        for (String f : v.changed()) {
+                            if (v.clock().newerThan(st.fieldClock(f))) {
+                                won.add(f);
+                                merged.put(f, data.get(f));
+                            }
+                        }
+                        if (won.isEmpty() && !v.changed().isEmpty()) {
+                            conflict(v, st, data);
+                            return;
+                        }
+                    }
+                    case SERVER_WINS, MANUAL -> {
+                        if (st.changedUnseen) {
+                            conflict(v, st, data);
+                            return;
+                        }
+                        merged.putAll(data);
+                    }
+                }
+            }
+            if (!Scopes.visible(t, merged, principalBuckets)) {
+                reject(op, ErrorCode.OUT_OF_SCOPE, "the row would leave this device's scope");
+                return;
+            }
+            if (policy == ConflictPolicy.FIELD_LWW) {
+                if (st.row == null) {
+                    st.base = v.clock();
+                    st.fields = new TreeMap<>();
+                }
+                for (String f : won) {
+                    st.fields.put(f, v.clock());
+                }
+            } else {
+                st.base = v.clock();
+                st.fields = new TreeMap<>();
+            }
+            st.row = merged;
+            st.tombstone = false;
+            st.dirty = true;
+            result(op, "applied");
+        }
+
+        private void conflict(Valid v, RowState st, Map<String, Object> clientRow) {
+            Map<String, Object> r = result(v.op(), "conflict");
+            r.put("server_row", st.row);
+            if (v.table().conflict() == ConflictPolicy.MANUAL) {
+                UUID id = UUID.randomUUID();
+                r.put("conflict_id", id.toString());
+                conflicts.add(new Object[]{id, v, st.row == null ? null : new LinkedHashMap<>(st.row), clientRow});
+            }
+        }
+
+        // ---- 5. writes ----
+
+        private void write(Connection c) throws SQLException {
+            Map<String, Map<Set<String>, List<Map<String, Object>>>> upserts = new TreeMap<>();
+            Map<String, List<Map<String, Object>>> deletes = new TreeMap<>();
+            Map<String, TableDef> tables = new HashMap<>();
+            List<Map<String, Object>> clocks = new ArrayList<>();
+            for (RowState st : rows.values()) {
+                if (!st.dirty) {
+                    continue;
+                }
+                TableDef t = st.table;
+                tables.put(t.name(), t);
+                if (st.row != null) {
+                    upserts.computeIfAbsent(t.name(), k -> new LinkedHashMap<>())
+                            .computeIfAbsent(new java.util.TreeSet<>(st.row.keySet()), k -> new ArrayList<>())
+                            .add(toDb(t, st.row));
+                    touchedBuckets.addAll(Scopes.bucketsOfRow(t, st.row));
+                } else if (st.existedAtStart) {
+                    deletes.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(toDb(t, st.pk));
+                }
+                if (st.startRow != null) {
+                    touchedBuckets.addAll(Scopes.bucketsOfRow(t, st.startRow));
+                }
+                Map<String, Object> clock = new HashMap<>();
+                clock.put("tbl", t.name());
+                clock.put("pk", st.pk);
+                clock.put("ts_micros", micros(st.base.ts()));
+                clock.put("device_id", st.base.device());
+                clock.put("op_id", st.base.op());
+                Map<String, Object> fc = new TreeMap<>();
+                st.fields.forEach((f, cl) -> fc.put(f, List.of(micros(cl.ts()), cl.device(), cl.op())));
+                clock.put("field_clocks", fc);
+                clock.put("deleted", st.row == null);
+                clocks.add(clock);
+            }
+            for (Map.Entry<String, List<Map<String, Object>>> e : deletes.entrySet()) {
+                TableDef t = tables.get(e.getKey());
+                String pkCols = String.join(", ", t.primaryKey().stream().map(Sql::q).toList());
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + Sql.q(s, t.name()) + " WHERE (" + pkCols + ") IN (SELECT "
+                        + pkCols + " FROM jsonb_populate_recordset(NULL::" + Sql.q(s, t.name()) + ", ?::jsonb))")) {
+                    ps.setString(1, toJson(e.getValue()));
+                    ps.executeUpdate();
+                }
+            }
+            for (Map.Entry<String, Map<Set<String>, List<Map<String, Object>>>> e : upserts.entrySet()) {
+                TableDef t = tables.get(e.getKey());
+                for (Map.Entry<Set<String>, List<Map<String, Object>>> g : e.getValue().entrySet()) {
+                    upsert(c, t, g.getKey(), g.getValue());
+                }
+            }
+            if (!clocks.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Sql.q(s, "posduif_row_clocks")
+                        + " (tbl, pk, ts, device_id, op_id, field_clocks, deleted) "
+                        + "SELECT x.tbl, x.pk, to_timestamp(0) + x.ts_micros * interval '1 microsecond', x.device_id, x.op_id, x.field_clocks, x.deleted "
+                        + "FROM jsonb_to_recordset(?::jsonb) AS x(tbl text, pk jsonb, ts_micros bigint, device_id text, op_id text, "
+                        + "field_clocks jsonb, deleted boolean) "
+                        + "ON CONFLICT (tbl, pk) DO UPDATE SET ts = EXCLUDED.ts, device_id = EXCLUDED.device_id, op_id = EXCLUDED.op_id, "
+                        + "field_clocks = EXCLUDED.field_clocks, deleted = EXCLUDED.deleted")) {
+                    ps.setString(1, toJson(clocks));
+                    ps.executeUpdate();
+                }
+            }
+            if (!conflicts.isEmpty()) {
+                List<Map<String, Object>> cs = new ArrayList<>();
+                for (Object[] cf : conflicts) {
+                    Valid v = (Valid) cf[1];
+                    Map<String, Object> m = new HashMap<>();
+                    m.put("id", cf[0].toString());
+                    m.put("tbl", v.table().name());
+                    m.put("pk", v.pk());
+                    m.put("op", v.op().kind() == PushRequest.Kind.DELETE ? "delete" : "upsert");
+                    m.put("op_id", v.op().opId());
+                    m.put("ts_micros", micros(v.clock().ts()));
+                    m.put("client_row", cf[3]);
+                    m.put("server_row", cf[2]);
+                    cs.add(m);
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Sql.q(s, "posduif_conflicts")
+                        + " (id, tbl, pk, op, device_id, user_id, op_id, client_ts, client_row, server_row) "
+                        + "SELECT x.id, x.tbl, x.pk, x.op, ?, ?, x.op_id, to_timestamp(0) + x.ts_micros * interval '1 microsecond', "
+                        + "x.client_row, x.server_row FROM jsonb_to_recordset(?::jsonb) AS x(id uuid, tbl text, pk jsonb, op text, "
+                        + "op_id text, ts_micros bigint, client_row jsonb, server_row jsonb)")) {
+                    ps.setString(1, caller.deviceId());
+                    ps.setObject(2, caller.userId());
+                    ps.setString(3, toJson(cs));
+                    ps.executeUpdate();
+                }
+            }
+        }
+
+        private void upsert(Connection c, TableDef t, Set<String> cols, List<Map<String, Object>> rowsJson) throws SQLException {
+            String colList = String.join(", ", cols.stream().map(Sql::q).toList());
+            String pkCols = String.join(", ", t.primaryKey().stream().map(Sql::q).toList());
+            List<String> sets = cols.stream().filter(col -> !t.primaryKey().contains(col))
+                    .map(col -> Sql.q(col) + " = EXCLUDED." + Sql.q(col)).toList();
+            // rows sorted by key: the row locks of one statement are taken in key order
+            String sql = "INSERT INTO " + Sql.q(s, t.name()) + " (" + colList + ") SELECT " + colList
+                    + " FROM jsonb_populate_recordset(NULL::" + Sql.q(s, t.name()) + ", ?::jsonb) ORDER BY " + pkCols
+                    + " ON CONFLICT (" + pkCols + ") DO " + (sets.isEmpty() ? "NOTHING" : "UPDATE SET " + String.join(", ", sets));
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, toJson(rowsJson));
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                if (e.getSQLState() != null && e.getSQLState().startsWith("23")) {
+                    // a constraint the schema file cannot express to us (unique index, check): the client's data is wrong
+                    throw new ApiException(ErrorCode.VALIDATION_ERROR, "a row violates a constraint of " + t.name() + ": "
+                            + e.getMessage(), Map.of("table", t.name()));
+                }
+                throw e;
+            }
+        }
+
+        // ---- results ----
+
+        private Map<String, Object> result(PushRequest.Op op, String status) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("op_id", op.opId());
+            r.put("status", status);
+            results[op.index()] = r;
+            return r;
+        }
+
+        private Valid reject(PushRequest.Op op, ErrorCode code, String message) {
+            Map<String, Object> r = result(op, "rejected");
+            r.put("code", code.name());
+            r.put("message", message);
+            return null;
+        }
+    }
+
+    // ---- helpers ----
+
+    /** The wire value in canonical form (UUIDs lower case, timestamps normalised, …). */
+    static Object canonical(ColumnDef col, Object wire) {
+        if (wire == null) {
+            return null;
+        }
+        return col.type().toWire(col.type().toJdbc(wire));
+    }
+
+    /** A wire row as {@code jsonb_populate_recordset} reads it (blobs as bytea hex). */
+    private static Map<String, Object> toDb(TableDef t, Map<String, Object> row) {
+        Map<String, Object> out = new LinkedHashMap<>(row);
+        for (ColumnDef col : t.columns()) {
+            if (col.type() == ColumnType.BLOB && out.get(col.name()) instanceof String b64) {
+                out.put(col.name(), "\\x" + HexFormat.of().formatHex(Base64.getDecoder().decode(b64)));
+            }
+        }
+        return out;
+    }
+
+    private static long micros(Instant i) {
+        return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000L), i.getNano() / 1_000);
+    }
+
+    private static Map<String, Clock> parseFieldClocks(String text) {
+        Map<String, Clock> out = new TreeMap<>();
+        if (text == null || text.equals("{}")) {
+            return out;
+        }
+        try {
+            Map<?, ?> m = JsonMapper.createDefault().readValue(text, Map.class);
+            m.forEach((k, v) -> {
+                List<?> l = (List<?>) v;
+                long us = ((Number) l.get(0)).longValue();
+                out.put((String) k, new Clock(Instant.ofEpochSecond(Math.floorDiv(us, 1_000_000L), Math.floorMod(us, 1_000_000L) * 1000),
+                        (String) l.get(1), (String) l.get(2)));
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException("corrupt field clocks", e);
+        }
+        return out;
+    }
+
+    private static String key(String table, String pkJson) {
+        return table + '\u0000' + pkJson;
+    }
+
+    private static long lockKey(String table, String pkJson) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest((table + '\u0000' + pkJson).getBytes(StandardCharsets.UTF_8));
+            long k = 0;
+            for (int i = 0; i < 8; i++) {
+                k = (k << 8) | (d[i] & 0xff);
+            }
+            return k;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String hash(Map<String, Object> raw) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(toJson(sorted(raw)).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Object sorted(Object o) {
+        if (o instanceof Map<?, ?> m) {
+            Map<String, Object> t = new TreeMap<>();
+            m.forEach((k, v) -> t.put(String.valueOf(k), sorted(v)));
+            return t;
+        }
+        if (o instanceof Collection<?> c) {
+            return c.stream().map(PushService::sorted).toList();
+        }
+        return o;
+    }
+
+    private String toJson(Object o) {
+        try {
+            return json.writeValueAsString(o);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.posduif.functions.sync;
+
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.annotation.Client;
+import io.micronaut.json.JsonMapper;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import io.posduif.functions.db.Db;
+import io.posduif.functions.schema.ConflictPolicy;
+import io.posduif.functions.support.Fixtures;
+import io.posduif.functions.support.StackTest;
+import io.posduif.functions.tenant.TenantId;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+@MicronautTest
+class DuplicatePushIsAppliedOnceTest extends StackTest {
+
+    @Inject
+    Fixtures fixtures;
+    @Inject
+    TestSchemas schemas;
+    @Inject
+    Db db;
+    @Inject
+    JsonMapper json;
+    @Inject
+    @Client("/")
+    HttpClient http;
+
+    SyncHttp sync;
+    TenantId tenant;
+    Fixtures.User user;
+    Fixtures.Device device;
+
+    @BeforeAll
+    void setUp() {
+        sync = new SyncHttp(http, json);
+        tenant = fixtures.newTenant("dup");
+        schemas.apply(tenant, List.of(SyncTables.notes(ConflictPolicy.LWW)));
+        user = fixtures.mobileUser(tenant);
+        device = fixtures.device(tenant, user.id());
+    }
+
+    @Test
+    void replayIsDuplicateAndReusedOpIdWithOtherPayloadIsRejected() {
+        UUID id = UUID.randomUUID();
+        Map<String, Object> op = SyncHttp.upsert("notes", id, Map.of("owner", user.id().toString(), "body", "one"), "2024-01-15T10:35:00.000Z");
+        assertEquals("applied", sync.push(device, op).get(0).get("status"));
+        assertEquals("duplicate", sync.push(device, op).get(0).get("status"));
+
+        Map<String, Object> reused = new HashMap<>(op);
+        reused.put("data", Map.of("id", id.toString(), "owner", user.id().toString(), "body", "two"));
+        Map<String, Object> r = sync.push(device, reused).get(0);
+        assertEquals("rejected", r.get("status"));
+        assertEquals("OP_ID_REUSED", r.get("code"));
+        assertEquals("one", body(id), "neither the replay nor the reused op changed the row");
+        assertEquals(1, changesOf(id), "one change-log entry for the row");
+    }
+
+    @Test
+    void concurrentReplaysOfOneBatchApplyEachOpOnce() throws Exception {
+        List<Map<String, Object>> ops = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            ops.add(SyncHttp.upsert("notes", UUID.randomUUID(), Map.of("owner", user.id().toString(), "body", "b" + i, "n", i),
+                    "2024-01-15T10:35:00.000Z"));
+        }
+        int parallel = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(parallel);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<List<Map<String, Object>>>> answers = new ArrayList<>();
+        for (int p = 0; p < parallel; p++) {
+            answers.add(pool.submit(() -> {
+                start.await();
+                return sync.push(device, ops.toArray(Map[]::new));
+            }));
+        }
+        start.countDown();
+        Map<String, Integer> applied = new HashMap<>();
+        for (Future<List<Map<String, Object>>> f : answers) {
+            for (Map<String, Object> r : f.get()) {
+                if ("applied".equals(r.get("status"))) {
+                    applied.merge((String) r.get("op_id"), 1, Integer::sum);
+                } else {
+                    assertEquals("duplicate", r.get("status"));
+                }
+            }
+        }
+        pool.shutdown();
+        assertEquals(20, applied.size(), "every op applied by some request");
+        applied.values().forEach(n -> assertEquals(1, n, "and by exactly one"));
+    }
+
+    private String body(UUID id) {
+        return db.withConnection(c -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT body FROM " + tenant.schema() + ".notes WHERE id = '" + id + "'")) {
+                rs.next();
+                return rs.getString(1);
+            }
+        });
+    }
+
+    private int changesOf(UUID id) {
+        return db.withConnection(c -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + tenant.schema()
+                    + ".posduif_changes WHERE tbl = 'notes' AND pk = '{\"id\":\"" + id + "\"}'")) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        });
+    }
+}
