@@ -11,13 +11,35 @@ import * as schema from './views/schema.js';
 
 const SESSION_KEY = 'posduif.console.session';
 
+// Icons are inline SVG paths (24×24, stroked): no icon font or emoji that a system may lack.
+const ICONS = {
+  users: 'M16 19v-1a4 4 0 0 0-4-4H7a4 4 0 0 0-4 4v1M9.5 10a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7M21 19v-1a4 4 0 0 0-3-3.8M16 3.2a3.5 3.5 0 0 1 0 6.6',
+  enroll: 'M4 4h6v6H4zM14 4h6v6h-6zM4 14h6v6H4zM14 14h2v2h-2zM18 18h2v2h-2zM14 18h2M18 14h2',
+  devices: 'M7 2h10a1 1 0 0 1 1 1v18a1 1 0 0 1-1 1H7a1 1 0 0 1-1-1V3a1 1 0 0 1 1-1zM11 18h2',
+  messages: 'M4 5h16a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H9l-5 4V6a1 1 0 0 1 1-1z',
+  conflicts: 'M12 3 2 20h20L12 3zM12 10v4M12 17v.5',
+  schema: 'M3 5h18v14H3zM3 10h18M3 15h18M9 5v14',
+};
+
+function icon(name) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('class', 'icon');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', ICONS[name]);
+  svg.appendChild(path);
+  return svg;
+}
+
 const ROUTES = [
-  { path: 'users', label: 'Mobile users', icon: '👥', view: users },
-  { path: 'enroll', label: 'Enroll mobile user', icon: '＋', view: enroll },
-  { path: 'devices', label: 'Devices', icon: '📱', view: devices },
-  { path: 'messages', label: 'Messages', icon: '✉', view: messages, badge: true },
-  { path: 'conflicts', label: 'Conflicts', icon: '⚠', view: conflicts },
-  { path: 'schema', label: 'Schema', icon: '▦', view: schema },
+  { path: 'users', label: 'Mobile users', view: users },
+  { path: 'enroll', label: 'Enroll mobile user', view: enroll },
+  { path: 'devices', label: 'Devices', view: devices },
+  { path: 'messages', label: 'Messages', view: messages, badge: true },
+  { path: 'conflicts', label: 'Conflicts', view: conflicts },
+  { path: 'schema', label: 'Schema', view: schema },
 ];
 
 const state = {
@@ -139,7 +161,7 @@ function renderShell() {
   navEl = h('nav', { class: 'sidenav', 'aria-label': 'Main' },
     h('ul', {}, ROUTES.map((r) => h('li', {},
       h('a', { href: `#/${r.path}`, id: `nav-${r.path}` },
-        h('span', { class: 'icon', 'aria-hidden': 'true' }, r.icon),
+        icon(r.path),
         h('span', {}, r.label),
         r.badge ? h('span', { class: 'count', id: 'unread-badge', hidden: state.unread === 0,
           'aria-label': `${state.unread} unread` }, String(state.unread)) : null)))));

@@ -128,11 +128,11 @@ export function render(ctx) {
     if (done) return;
     done = true;
     stopTimers();
-    const who = info.username || info.user_id || '';
-    setStatus('enrolled', h('span', { class: 'badge ok' }, 'Enrolled'),
-      `Device ${info.device_id || ''} enrolled${who ? ` for ${who}` : ''}.`);
+    const text = info.device_id ? `Device ${info.device_id} enrolled.` : 'A device enrolled with this code.';
+    setStatus('enrolled', h('span', { class: 'badge ok' }, 'Enrolled'), text, ' ',
+      h('a', { href: '#/devices' }, 'See devices'));
     document.getElementById('qr-box')?.classList.add('dim');
-    toast(`Device ${info.device_id || ''} enrolled.`);
+    toast(text);
   }
 
   // Live events are the primary signal; while the relay is not connected, ask the (public)

@@ -36,16 +36,18 @@ export function render(ctx) {
         return h('article', { class: 'panel', 'data-table': t.name, 'aria-label': `Table ${t.name}` },
           h('h2', {}, h('code', {}, t.name), ' ',
             h('span', { class: `badge ${SYNC_BADGE[t.sync] ?? ''}` }, t.sync || 'unknown'), ' ',
-            t.conflict ? h('span', { class: 'badge' }, `conflict: ${t.conflict}`) : null),
+            t.conflict ? h('span', { class: 'badge' }, `conflict: ${t.conflict}`) : null, ' ',
+            t.sync === 'mobile-synced' ? h('span', { class: 'badge' }, t.device_writable === false ? 'devices read only' : 'devices write') : null),
           h('p', {}, h('strong', {}, 'Filter: '), f ? h('span', { class: 'filter' }, f) : h('span', { class: 'meta-line' }, 'none: every device gets every row')),
           h('div', { class: 'table-wrap' }, h('table', { class: 'responsive' },
-            h('thead', {}, h('tr', {}, ['Column', 'Type', 'Key', 'Nullable', 'Default'].map((x) => h('th', { scope: 'col' }, x)))),
+            h('thead', {}, h('tr', {}, ['Column', 'Type', 'Key', 'Nullable', 'Default', 'Owner'].map((x) => h('th', { scope: 'col' }, x)))),
             h('tbody', {}, (t.columns || []).map((c) => h('tr', {},
               h('td', { 'data-label': 'Column' }, h('code', {}, c.name)),
               h('td', { 'data-label': 'Type' }, c.type),
               h('td', { 'data-label': 'Key' }, c.primary_key || (t.primary_key || []).includes(c.name) ? 'primary' : ''),
               h('td', { 'data-label': 'Nullable' }, c.nullable === false ? 'no' : 'yes'),
-              h('td', { 'data-label': 'Default' }, c.default == null ? '' : h('code', {}, String(c.default)))))))));
+              h('td', { 'data-label': 'Default' }, (c.default_value ?? c.default) == null ? '' : h('code', {}, String(c.default_value ?? c.default))),
+              h('td', { 'data-label': 'Owner' }, c.server_owned ? h('span', { class: 'badge warn' }, 'server') : '')))))));
       }));
   }
 

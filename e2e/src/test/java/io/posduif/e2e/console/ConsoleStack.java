@@ -3,11 +3,13 @@ package io.posduif.e2e.console;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.posduif.devstack.EmbeddedStack;
+import io.posduif.functions.auth.WebUsers;
 import io.posduif.functions.tenant.TenantId;
 import io.posduif.functions.tenant.Tenants;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -49,6 +51,11 @@ final class ConsoleStack implements AutoCloseable {
         TenantId id = new TenantId(prefix + "_" + Long.toString(System.nanoTime() % 1_000_000_000L, 36) + COUNTER.incrementAndGet());
         bean(Tenants.class).create(id);
         return id;
+    }
+
+    /** A web user with a real password, signed in through the real login form by the tests. */
+    UUID webUser(TenantId tenant, String username, String password, boolean admin) {
+        return bean(WebUsers.class).create(tenant, username, password, admin).id();
     }
 
     @Override
