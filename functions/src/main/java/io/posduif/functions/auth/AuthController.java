@@ -1,5 +1,6 @@
 package io.posduif.functions.auth;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.nimbusds.jwt.JWTClaimsSet;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
@@ -68,7 +69,7 @@ class AuthController {
     }
 
     @Serdeable(naming = SnakeCaseStrategy.class)
-    record UserView(UUID id, String username, String userType, List<String> roles) {
+    record UserView(UUID id, String username, String userType, @JsonInclude(JsonInclude.Include.ALWAYS) List<String> roles) {
     }
 
     /** Seed shape {@code {token, user, expires_in}} plus our {@code refresh_token} and {@code tenant_id}. */

@@ -64,7 +64,7 @@ class DeviceController {
     }
 
     @Serdeable(naming = SnakeCaseStrategy.class)
-    record DeviceView(String deviceId, UUID userId, String username, Map<String, Object> deviceInfo, boolean revoked,
+    record DeviceView(String deviceId, UUID userId, String username, @JsonInclude(JsonInclude.Include.ALWAYS) Map<String, Object> deviceInfo, boolean revoked,
                       @JsonInclude(JsonInclude.Include.ALWAYS) @Nullable String revokedAt,
                       @Nullable String revokedReason, boolean online,
                       @JsonInclude(JsonInclude.Include.ALWAYS) @Nullable String lastSeen,
@@ -72,7 +72,7 @@ class DeviceController {
     }
 
     @Serdeable(naming = SnakeCaseStrategy.class)
-    record DeviceList(List<DeviceView> devices) {
+    record DeviceList(@JsonInclude(JsonInclude.Include.ALWAYS) List<DeviceView> devices) {
     }
 
     @Serdeable(naming = SnakeCaseStrategy.class)

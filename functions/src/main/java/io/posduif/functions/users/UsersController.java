@@ -56,7 +56,7 @@ class UsersController {
     }
 
     @Serdeable(naming = SnakeCaseStrategy.class)
-    record UserList(List<UserView> users) {
+    record UserList(@JsonInclude(JsonInclude.Include.ALWAYS) List<UserView> users) {
     }
 
     @Get
