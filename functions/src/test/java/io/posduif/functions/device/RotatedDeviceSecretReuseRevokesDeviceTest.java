@@ -129,11 +129,16 @@ class RotatedDeviceSecretReuseRevokesDeviceTest extends StackTest {
         for (Api.Resp r : new Api.Resp[]{
                 api.get("/api/devices/me", jwt),
                 api.call(HttpRequest.GET("/api/devices/me").bearerAuth(jwt).header("X-Device-ID", "to-revoke")),
+                api.get("/api/app-instructions", jwt),
+                api.get("/api/sync/pull", jwt),
+                api.get("/api/sync/status", jwt),
+                api.post("/api/sync/push", Map.of("ops", java.util.List.of()), jwt),
                 api.get("/api/users", jwt),
                 api.get("/api/devices", jwt),
                 api.post("/api/enrollment/create", Map.of(), jwt),
                 exchange("to-revoke", enrolled.str("device_secret"))}) {
             assertEquals(401, r.status(), r.toString());
+            assertEquals("DEVICE_REVOKED", r.code(), r.toString());
         }
         assertEquals("DEVICE_REVOKED", api.get("/api/devices/me", jwt).code());
         assertEquals("DEVICE_REVOKED", exchange("to-revoke", enrolled.str("device_secret")).code());
