@@ -28,7 +28,7 @@ class ConsoleConfigController {
                             @Value("${posduif.relay.url:}") String relayUrl,
                             @Value("${posduif.console.default-tenant:}") String consoleTenant,
                             @Value("${posduif.default-tenant:}") String defaultTenant) {
-        // POSDUIF_RELAY_URL is what the terraform module sets; an explicit public URL wins
+        // the same property app-instructions gives devices; posduif.relay.url only if it is unset
         String relay = firstSet(relayPublicUrl, relayUrl, "http://localhost:8081");
         this.config = new ConsoleConfig(stripSlash(relay), firstSet(consoleTenant, defaultTenant, null));
     }
