@@ -41,17 +41,20 @@ public class PullService {
     private final Scopes scopes;
     private final SyncConfig config;
     private final ApplicationEventPublisher<ChangesPulled> pulled;
+    private final ApplicationEventPublisher<PullRequested> requested;
     private final byte[] cursorKey;
     private final DeviceScopes deviceScopes;
 
     PullService(Db db, TenantSchemas schemas, Scopes scopes, SyncConfig config,
-                ApplicationEventPublisher<ChangesPulled> pulled, DeviceScopes deviceScopes,
+                ApplicationEventPublisher<ChangesPulled> pulled,
+                ApplicationEventPublisher<PullRequested> requested, DeviceScopes deviceScopes,
                 @Value("${micronaut.security.token.jwt.signatures.secret.generator.secret}") String jwtSecret) {
         this.db = db;
         this.schemas = schemas;
         this.scopes = scopes;
         this.config = config;
         this.pulled = pulled;
+        this.requested = requested;
         this.deviceScopes = deviceScopes;
         this.cursorKey = Cursor.key(config.cursorKey() != null ? config.cursorKey() : jwtSecret);
     }
@@ -78,6 +81,7 @@ public class PullService {
 
     @SuppressWarnings("unchecked")
     public Page pull(Caller caller, String cursorText, int limit) {
+        requested.publishEvent(new PullRequested(caller));
         TenantSchema schema = schemas.current(caller.tenant());
         Map<String, List<String>> upserted = new HashMap<>();
         Cursor[] presented = new Cursor[1];

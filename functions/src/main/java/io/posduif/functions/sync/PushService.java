@@ -70,9 +70,12 @@ public class PushService {
     private final JsonMapper json;
     private final PullService pull;
     private final RealtimePublisher realtime;
+    private final io.micronaut.context.event.ApplicationEventPublisher<ChangesPushed> pushed;
 
     PushService(Db db, TenantSchemas schemas, Scopes scopes, SyncConfig config, JsonMapper json,
-                PullService pull, RealtimePublisher realtime) {
+                PullService pull, RealtimePublisher realtime,
+                io.micronaut.context.event.ApplicationEventPublisher<ChangesPushed> pushed) {
+        this.pushed = pushed;
         this.db = db;
         this.schemas = schemas;
         this.scopes = scopes;
@@ -101,6 +104,14 @@ public class PushService {
         if (!batch.touchedBuckets.isEmpty()) {
             // after commit; best effort by contract (never throws)
             realtime.publish(caller.tenant(), RealtimeEvent.syncRequired(batch.touchedBuckets, cursor));
+        }
+        if (!batch.upserted.isEmpty()) {
+            try {
+                pushed.publishEvent(new ChangesPushed(caller, batch.upserted));
+            } catch (RuntimeException e) {
+                // the push is committed; a follow-up's failure must not turn it into an error the device retries
+                LOG.warn("after-push listener failed: {}", e.toString());
+            }
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("results", batch.results());
@@ -161,6 +172,7 @@ public class PushService {
         final String s;
         final Map<String, Object>[] results;
         final Set<String> touchedBuckets = new LinkedHashSet<>();
+        final Map<String, List<Map<String, Object>>> upserted = new HashMap<>();
         final Map<String, RowState> rows = new LinkedHashMap<>();
         final List<Object[]> conflicts = new ArrayList<>();
         Set<String> principalBuckets;
@@ -622,6 +634,7 @@ public class PushService {
                             .computeIfAbsent(new java.util.TreeSet<>(st.row.keySet()), k -> new ArrayList<>())
                             .add(toDb(t, st.row));
                     touchedBuckets.addAll(Scopes.bucketsOfRow(t, st.row));
+                    upserted.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(st.row);
                 } else if (st.existedAtStart) {
                     deletes.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(toDb(t, st.pk));
                 }

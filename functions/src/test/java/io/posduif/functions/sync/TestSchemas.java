@@ -25,14 +25,18 @@ public class TestSchemas implements TenantSchemas {
 
     private final Map<String, TenantSchema> schemas = new ConcurrentHashMap<>();
     private final Db db;
+    private final io.posduif.functions.schema.SchemaRegistry registry;
 
-    TestSchemas(Db db) {
+    TestSchemas(Db db, io.posduif.functions.schema.SchemaRegistry registry) {
         this.db = db;
+        this.registry = registry;
     }
 
+    /** Tenants set up through {@link #apply} get those tables; others what schema apply recorded. */
     @Override
     public TenantSchema current(TenantId tenant) {
-        return schemas.getOrDefault(tenant.value(), TenantSchema.empty());
+        TenantSchema s = schemas.get(tenant.value());
+        return s != null ? s : registry.current(tenant);
     }
 
     /** Creates the tables (with triggers for synced ones) and records them as the tenant's schema. */
