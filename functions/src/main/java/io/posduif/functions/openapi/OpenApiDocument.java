@@ -142,8 +142,8 @@ class OpenApiDocument {
         List<Object> alternatives = new ArrayList<>();
         for (Argument<?> a : route.getTargetMethod().getArguments()) {
             if (a.getType() == Caller.class) {
-                alternatives.add(map(ApiDefinition.WEB_TOKEN, List.of()));
-                alternatives.add(map(ApiDefinition.DEVICE_TOKEN, List.of()));
+                alternatives.add(map(ApiDefinition.WEB_TOKEN, new ArrayList<>()));
+                alternatives.add(map(ApiDefinition.DEVICE_TOKEN, new ArrayList<>()));
                 return alternatives;
             }
         }
@@ -157,7 +157,7 @@ class OpenApiDocument {
             return false;
         }).orElse(false);
         if (operator) {
-            alternatives.add(map(ApiDefinition.OPERATOR_TOKEN, List.of()));
+            alternatives.add(map(ApiDefinition.OPERATOR_TOKEN, new ArrayList<>()));
         }
         return alternatives;
     }
@@ -169,6 +169,7 @@ class OpenApiDocument {
         options.setIndicatorIndent(0);
         options.setSplitLines(false);
         options.setWidth(Integer.MAX_VALUE);
+        options.setDereferenceAliases(true);
         return new Yaml(new Representer(options), options).dump(doc);
     }
 
