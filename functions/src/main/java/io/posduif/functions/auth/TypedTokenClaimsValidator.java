@@ -1,8 +1,7 @@
 package io.posduif.functions.auth;
 
-import io.micronaut.http.HttpRequest;
 import io.micronaut.security.token.Claims;
-import io.micronaut.security.token.jwt.validator.JwtClaimsValidator;
+import io.micronaut.security.token.jwt.validator.GenericJwtClaimsValidator;
 import io.posduif.functions.tenant.TenantId;
 import jakarta.inject.Singleton;
 
@@ -13,9 +12,12 @@ import java.util.List;
  * Accepts only tokens we issued: our {@code iss}, a known {@code typ} whose {@code aud}
  * matches it, and a well-formed tenant. The signature and expiry are checked by
  * micronaut-security-jwt before this runs.
+ *
+ * <p>It must be a {@link GenericJwtClaimsValidator}: the JWT validator only collects those, and a
+ * plain {@code JwtClaimsValidator} bean is silently ignored (it was, until a test noticed).
  */
 @Singleton
-final class TypedTokenClaimsValidator implements JwtClaimsValidator<HttpRequest<?>> {
+final class TypedTokenClaimsValidator<T> implements GenericJwtClaimsValidator<T> {
 
     private final AuthConfig config;
 
@@ -24,7 +26,7 @@ final class TypedTokenClaimsValidator implements JwtClaimsValidator<HttpRequest<
     }
 
     @Override
-    public boolean validate(Claims claims, HttpRequest<?> request) {
+    public boolean validate(Claims claims, T request) {
         return acceptable(claims::get, config.issuer());
     }
 

@@ -86,6 +86,32 @@ class ForgedAndMisusedTokensAreRejectedTest extends StackTest {
         assertEquals(200, api.get("/api/users", craft(secret, b -> { })).status());
     }
 
+    @Inject
+    io.micronaut.context.BeanContext beans;
+
+    /** Endpoints guarded only by {@code @Secured(IS_AUTHENTICATED)} rely on the framework's validation alone. */
+    @Test
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void theFrameworksTokenValidationItselfRefusesForeignIssuersAndAudiences() throws Exception {
+        String good = craft(secret, b -> { });
+        String wrongIssuer = craft(secret, b -> b.issuer("https://evil.example"));
+        String wrongAudience = craft(secret, b -> b.audience("posduif-device"));
+        int validators = 0;
+        for (io.micronaut.security.token.validator.TokenValidator v : beans.getBeansOfType(io.micronaut.security.token.validator.TokenValidator.class)) {
+            validators++;
+            HttpRequest<?> req = HttpRequest.GET("/");
+            assertEquals(1, count(v.validateToken(good, req)), "control");
+            assertEquals(0, count(v.validateToken(wrongIssuer, req)), "issuer");
+            assertEquals(0, count(v.validateToken(wrongAudience, req)), "audience");
+        }
+        assertEquals(true, validators > 0);
+    }
+
+    private static int count(org.reactivestreams.Publisher<?> p) {
+        java.util.List<?> l = reactor.core.publisher.Flux.from(p).collectList().block();
+        return l == null ? 0 : l.size();
+    }
+
     @Test
     void algNoneIsRejected() throws Exception {
         String signed = craft(secret, b -> { });
