@@ -16,10 +16,10 @@ import java.time.Duration;
 public record RateLimitConfig(@Bindable(defaultValue = "true") boolean enabled,
                               @Bindable(defaultValue = "1m") Duration window,
                               @Bindable(defaultValue = "posduif:rl") String keyPrefix,
-                              @Bindable(defaultValue = "10") int loginPerClient,
-                              @Bindable(defaultValue = "100") int loginPerTenant,
-                              @Bindable(defaultValue = "60") int tokenPerClient,
-                              @Bindable(defaultValue = "3000") int tokenPerTenant,
+                              @Bindable(defaultValue = "20") int loginPerClient,
+                              @Bindable(defaultValue = "200") int loginPerTenant,
+                              @Bindable(defaultValue = "120") int tokenPerClient,
+                              @Bindable(defaultValue = "6000") int tokenPerTenant,
                               @Bindable(defaultValue = "30") int enrollmentPerClient,
                               @Bindable(defaultValue = "300") int enrollmentPerTenant) {
 }

@@ -31,6 +31,7 @@ class RateLimiterFailsOpenWithoutRedisTest extends StackTest {
     @Override
     protected Map<String, String> extraProperties() {
         Map<String, String> p = new HashMap<>();
+        p.put("posduif.rate-limit.enabled", "true");
         p.put("redis.uri", "redis://127.0.0.1:" + EmbeddedStack.freePort());
         p.put("posduif.rate-limit.login-per-client", "1");
         p.put("posduif.rate-limit.login-per-tenant", "1");

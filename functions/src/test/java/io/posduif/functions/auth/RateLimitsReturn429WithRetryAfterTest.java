@@ -31,6 +31,7 @@ class RateLimitsReturn429WithRetryAfterTest extends StackTest {
     @Override
     protected Map<String, String> extraProperties() {
         Map<String, String> p = new HashMap<>();
+        p.put("posduif.rate-limit.enabled", "true");
         p.put("posduif.rate-limit.key-prefix", "rltest:" + UUID.randomUUID());
         p.put("posduif.rate-limit.window", "30s");
         p.put("posduif.rate-limit.login-per-client", "1000");
