@@ -38,7 +38,7 @@ final class SchemaViews {
                      List<ColumnView> columns, List<String> primaryKey, List<IndexView> indexes, List<String> sqliteDdl) {
         static TableView of(TableDef t, boolean withDdl) {
             return new TableView(t.name(), t.sync().wireName(), t.isSynced() ? t.conflict().wireName() : null,
-                    t.isSynced() && t.deviceWritable(), t.filter() == null ? null : t.filter().source(),
+                    t.sync() != SyncMode.WEB_ONLY && t.deviceWritable(), t.filter() == null ? null : t.filter().source(),
                     t.columns().stream().map(ColumnView::of).toList(), t.primaryKey(),
                     t.indexes().stream().map(IndexView::of).toList(), withDdl ? SqliteDdl.createTable(t) : null);
         }

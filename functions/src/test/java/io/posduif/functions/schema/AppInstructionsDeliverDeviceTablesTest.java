@@ -65,6 +65,9 @@ class AppInstructionsDeliverDeviceTablesTest extends StackTest {
         assertFalse(names.contains("audit_log"));
         Map<String, Object> users = tables.get(0);
         assertEquals(false, users.get("device_writable"));
+        assertEquals(true, tables.get(5).get("device_writable"), "devices write their mobile-only tables locally");
+        assertEquals(null, tables.get(5).get("conflict"));
+        assertEquals("sender_id = :user_id OR recipient_id = :user_id", tables.get(1).get("filter"));
         // the DDL runs in real SQLite
         try (Connection c = DriverManager.getConnection("jdbc:sqlite::memory:"); Statement s = c.createStatement()) {
             for (Map<String, Object> table : tables) {
