@@ -53,6 +53,7 @@ class ConsoleEnrollsADeviceByQrAndExchangesMessagesTest implements ScreenshotOnF
         tenant = stack.newTenant("console");
         admin = "admin_" + System.nanoTime() % 100000;
         stack.webUser(tenant, admin, PASSWORD, true);
+        stack.startRelay();
         browser = Browser.start(1280, 900);
     }
 
@@ -81,6 +82,8 @@ class ConsoleEnrollsADeviceByQrAndExchangesMessagesTest implements ScreenshotOnF
         browser.find("#password").sendKeys(PASSWORD);
         browser.find("#sign-in").click();
         browser.await(ExpectedConditions.textToBe(By.id("whoami"), admin));
+        // the console's live stream to the relay (cross-origin fetch with the web token) is up
+        browser.await(ExpectedConditions.attributeToBe(By.id("live-status"), "data-state", "open"));
 
         browser.find("#nav-enroll").click();
         browser.await(ExpectedConditions.elementToBeClickable(By.id("create-enrollment"))).click();
@@ -112,8 +115,11 @@ class ConsoleEnrollsADeviceByQrAndExchangesMessagesTest implements ScreenshotOnF
 
     @Test
     @Order(3)
-    void theEnrollmentFlipsToEnrolledAndTheDeviceAppears() {
+    void theEnrollmentFlipsToEnrolledLiveAndTheDeviceAppears() {
         browser.await(ExpectedConditions.attributeToBe(By.id("enrollment-status"), "data-state", "enrolled"));
+        // the relay's device_enrolled names the device; the fallback poll could not
+        assertTrue(browser.find("#enrollment-status").getText().contains(device.deviceId()),
+                "flipped by the live device_enrolled event: " + browser.find("#enrollment-status").getText());
         browser.screenshot("console-enrolled");
 
         browser.find("#nav-users").click();

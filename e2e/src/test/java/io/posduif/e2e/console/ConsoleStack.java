@@ -22,25 +22,41 @@ final class ConsoleStack implements AutoCloseable {
 
     final EmbeddedServer functions;
     final String baseUrl;
+    final int relayPort;
     final String relayUrl;
+    private RelayProcess relay;
 
-    private ConsoleStack(EmbeddedServer functions, String relayUrl) {
+    private ConsoleStack(EmbeddedServer functions, int relayPort) {
         this.functions = functions;
         this.baseUrl = "http://localhost:" + functions.getPort();
-        this.relayUrl = relayUrl;
+        this.relayPort = relayPort;
+        this.relayUrl = "http://localhost:" + relayPort;
     }
 
+    /**
+     * Functions on a random port. Its relay URL points at a port reserved for {@link #startRelay()};
+     * until that runs (or if a test never calls it) the console works without live events.
+     */
     static ConsoleStack start() {
         EmbeddedStack stack = EmbeddedStack.shared();
         Map<String, Object> props = new HashMap<>(stack.micronautProperties());
         props.put("micronaut.server.port", -1);
         // the relay's beans are on this classpath too (e2e holds every module); they stay out of functions
         props.put("posduif.relay.enabled", "false");
-        // no relay process yet in this stack: a closed port, so the console runs without live events
-        String relayUrl = "http://localhost:" + EmbeddedStack.freePort();
-        props.put("posduif.relay.public-url", relayUrl);
+        int relayPort = EmbeddedStack.freePort();
+        props.put("posduif.relay.public-url", "http://localhost:" + relayPort);
         EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, props);
-        return new ConsoleStack(server, relayUrl);
+        return new ConsoleStack(server, relayPort);
+    }
+
+    /** Starts the real relay process, allowing the console's origin. */
+    ConsoleStack startRelay() {
+        relay = RelayProcess.start(EmbeddedStack.shared(), relayPort, baseUrl);
+        return this;
+    }
+
+    String relayLog() {
+        return relay == null ? "(no relay)" : relay.tail();
     }
 
     <T> T bean(Class<T> type) {
@@ -60,6 +76,9 @@ final class ConsoleStack implements AutoCloseable {
 
     @Override
     public void close() {
+        if (relay != null) {
+            relay.close();
+        }
         functions.getApplicationContext().close();
     }
 }
