@@ -333,7 +333,8 @@ final class LocalDatabase implements AutoCloseable {
      */
     boolean write(String tableName, WriteKind kind, Map<String, ?> values) {
         TableDef t = table(tableName);
-        if (!t.deviceWritable()) {
+        // device_writable is about pushing: a mobile-only table is the device's own, whatever the flag says.
+        if (t.synced() && !t.deviceWritable()) {
             throw new LocalWriteException("TABLE_READ_ONLY", "table " + tableName + " is read-only on devices");
         }
         ObjectNode row = normalize(t, values, kind != WriteKind.DELETE);
@@ -612,17 +613,6 @@ final class LocalDatabase implements AutoCloseable {
                     setMeta(META_RESYNC, "1");
                 }
             }
-            return null;
-        });
-    }
-
-    /** Drops one operation the server refuses as a whole request, so it cannot block the queue. */
-    void discard(String opId) {
-        inTx(() -> {
-            setMeta(META_RESYNC, "1");
-            PreparedStatement del = prepare("DELETE FROM _posduif_outbox WHERE op_id = ?");
-            del.setString(1, opId);
-            del.executeUpdate();
             return null;
         });
     }

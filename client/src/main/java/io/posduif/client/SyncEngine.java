@@ -283,16 +283,16 @@ final class SyncEngine {
                     throw e;
                 }
                 if (ops.size() > 1) {
-                    batch = Math.max(1, ops.size() / 2); // find the operation the server refuses
+                    batch = Math.max(1, ops.size() / 2); // narrow down to the operation the server refuses
                     continue;
                 }
-                // A single operation the server refuses as a request would block the queue forever.
-                LocalDatabase.OutboxOp op = ops.get(0);
-                db.discard(op.opId());
-                counts.rejected++;
-                OpResult r = new OpResult(op.opId(), op.table(), op.pk(), "rejected", e.code(), e.getMessage(), null);
-                listeners.forEach(l -> l.onOpResult(r));
-                continue;
+                if (gzip) {
+                    gzip = false; // a server or proxy that cannot read gzip bodies: speak plainly from now on
+                    continue;
+                }
+                // One operation refused as a whole request. Dropping it would lose the user's write;
+                // keep it queued and surface the error (onSyncFailed) until the app or server is fixed.
+                throw e;
             }
             Map<String, JsonNode> byId = new HashMap<>();
             for (JsonNode r : answer.path("results")) {

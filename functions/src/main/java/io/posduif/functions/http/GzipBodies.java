@@ -1,0 +1,18 @@
+package io.posduif.functions.http;
+
+/**
+ * For endpoints that take their body as raw bytes ({@code @Body byte[]}), which bypasses
+ * {@link GzipJsonBodyReader}: the same capped inflation, so a gzip body means the same everywhere.
+ */
+public final class GzipBodies {
+    private GzipBodies() {
+    }
+
+    /** The body as the client meant it: inflated under {@code limits} when {@code Content-Encoding} is gzip. */
+    public static byte[] decode(String contentEncoding, byte[] body, HttpLimits limits) {
+        if (body == null || !Gzip.isGzip(contentEncoding)) {
+            return body;
+        }
+        return Gzip.inflate(new java.io.ByteArrayInputStream(body), limits);
+    }
+}
