@@ -28,7 +28,9 @@ final class PasswordHasher {
 
     PasswordHasher(@Value("${posduif.auth.password-iterations:210000}") int iterations) {
         this.iterations = Math.max(MIN_ITERATIONS, iterations);
-        this.dummyHash = hash("posduif-dummy-password-for-timing");
+        // a fixed salt: it hashes nothing secret, and init must not make random values (SnapStart)
+        this.dummyHash = PREFIX + "$" + this.iterations + "$" + Base64.getEncoder().encodeToString(new byte[16]) + "$"
+                + Base64.getEncoder().encodeToString(new byte[32]);
     }
 
     String hash(String password) {

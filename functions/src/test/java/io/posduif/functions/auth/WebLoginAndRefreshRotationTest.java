@@ -109,6 +109,13 @@ class WebLoginAndRefreshRotationTest extends StackTest {
     io.posduif.functions.tenant.Tenants tenants;
 
     @Test
+    void oidcLoginIsAbsentUnlessConfigured() {
+        Api.Resp r = api.post("/api/auth/oidc", Map.of("id_token", "a.b.c", "tenant", tenant.value()), null);
+        assertEquals(404, r.status(), r.toString());
+        assertEquals("NOT_FOUND", r.code());
+    }
+
+    @Test
     void loginWithoutTenantUsesTheDefaultTenant() {
         tenants.create(defaultTenant);
         String name = "carol_" + System.nanoTime();
