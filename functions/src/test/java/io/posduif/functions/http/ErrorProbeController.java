@@ -63,6 +63,22 @@ class ErrorProbeController {
         return Map.of("tenant", caller.tenant().value(), "body", body);
     }
 
+    @Get("/slow")
+    @Secured(SecurityRule.IS_ANONYMOUS)
+    @io.micronaut.scheduling.annotation.ExecuteOn(io.micronaut.scheduling.TaskExecutors.BLOCKING)
+    Map<String, Integer> slow(@QueryValue int ms) throws InterruptedException {
+        Thread.sleep(ms);
+        return Map.of("slept", ms);
+    }
+
+    @Get("/log")
+    @Secured(SecurityRule.IS_AUTHENTICATED)
+    @io.micronaut.scheduling.annotation.ExecuteOn(io.micronaut.scheduling.TaskExecutors.BLOCKING)
+    String log(Caller caller) {
+        org.slf4j.LoggerFactory.getLogger("io.posduif.test.probe").info("inside the controller of {}", caller.tenant());
+        return "logged";
+    }
+
     @Get("/admin-only")
     @Secured("admin")
     String adminOnly() {
