@@ -41,6 +41,9 @@ final class WireErrorResponseProcessor implements ErrorResponseProcessor<ErrorBo
         int status = response.code();
         ErrorCode code = codeFor(status, context);
         String message = status >= 500 ? defaultMessage(code) : message(context, code);
+        if (code == ErrorCode.MALFORMED_REQUEST) {
+            message = normalizeJsonMessage(message);
+        }
         return r.body(ErrorBody.of(code, message, Map.of())).contentType(MediaType.APPLICATION_JSON_TYPE);
     }
 
@@ -86,6 +89,13 @@ final class WireErrorResponseProcessor implements ErrorResponseProcessor<ErrorBo
             return defaultMessage(code);
         }
         return joined.length() > MAX_MESSAGE ? joined.substring(0, MAX_MESSAGE) + "…" : joined;
+    }
+
+    /** Netty and the Lambda adapter word JSON errors differently; clients get one wording. */
+    static String normalizeJsonMessage(String message) {
+        return message.replaceFirst("^(Invalid JSON|Error decoding request body): ", "invalid JSON: ")
+                .replaceAll("\\s*at \\[Source: [^;]*; ", " at ")
+                .replaceAll("]$", "");
     }
 
     private static String defaultMessage(ErrorCode code) {
