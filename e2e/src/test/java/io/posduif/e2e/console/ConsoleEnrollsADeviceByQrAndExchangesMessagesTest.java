@@ -1,6 +1,9 @@
 package io.posduif.e2e.console;
 
 import io.posduif.client.DeviceInfo;
+import io.posduif.client.OpResult;
+import io.posduif.client.SyncListener;
+import io.posduif.client.SyncReport;
 import io.posduif.client.PosduifDevice;
 import io.posduif.client.QrPayload;
 import io.posduif.functions.tenant.TenantId;
@@ -12,12 +15,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -39,8 +48,10 @@ class ConsoleEnrollsADeviceByQrAndExchangesMessagesTest implements ScreenshotOnF
     Browser browser;
     TenantId tenant;
     String admin;
+    UUID adminId;
     PosduifDevice device;
     QrPayload scanned;
+    final List<OpResult> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public Browser browser() {
@@ -52,7 +63,9 @@ class ConsoleEnrollsADeviceByQrAndExchangesMessagesTest implements ScreenshotOnF
         stack = ConsoleStack.start();
         tenant = stack.newTenant("console");
         admin = "admin_" + System.nanoTime() % 100000;
-        stack.webUser(tenant, admin, PASSWORD, true);
+        adminId = stack.webUser(tenant, admin, PASSWORD, true);
+        // the product's demo data model: messages between web and mobile users, among others
+        stack.applySchema(tenant, Path.of("..", "infra", "tenants", "demo.yaml"));
         stack.startRelay();
         browser = Browser.start(1280, 900);
     }
@@ -108,6 +121,12 @@ class ConsoleEnrollsADeviceByQrAndExchangesMessagesTest implements ScreenshotOnF
         assertEquals(tenant.value(), scanned.tenantId());
 
         device = PosduifDevice.inMemory(PosduifDevice.Options.defaults().withBaseUrl(stack.baseUrl));
+        device.addListener(new SyncListener() {
+            @Override
+            public void onOpResult(OpResult result) {
+                refused.add(result);
+            }
+        });
         device.enroll(scanned, "alice_" + System.nanoTime() % 100000, DeviceInfo.jvm());
         assertTrue(device.isEnrolled());
         assertNotNull(device.deviceId());
@@ -131,5 +150,86 @@ class ConsoleEnrollsADeviceByQrAndExchangesMessagesTest implements ScreenshotOnF
                 By.cssSelector("tr[data-device-id='" + device.deviceId() + "']")));
         assertTrue(row.getText().contains(device.deviceId()));
         browser.screenshot("console-devices");
+    }
+
+    @Test
+    @Order(4)
+    void aMessageToTheDeviceGoesPendingSyncThenSyncedThenReadLive() throws Exception {
+        browser.find("#nav-messages").click();
+        WebElement contact = browser.await(ExpectedConditions.elementToBeClickable(
+                By.cssSelector("#contacts button[data-user-id='" + device.userId() + "']")));
+        contact.click();
+        WebElement input = browser.await(ExpectedConditions.elementToBeClickable(By.id("message-input")));
+        String text = "Hello from the console " + System.nanoTime() % 10000;
+        input.sendKeys(text);
+        input.sendKeys(org.openqa.selenium.Keys.ENTER);
+
+        String bubble = "#thread li.bubble.out";
+        browser.await(ExpectedConditions.attributeToBe(By.cssSelector(bubble), "data-status", "pending_sync"));
+        String messageId = browser.find(bubble).getDomAttribute("data-message-id");
+        assertEquals(text, browser.find(bubble + " .text").getText());
+
+        device.sync();
+        ObjectNode received = device.rows("messages").stream()
+                .filter(r -> messageId.equals(r.path("id").asText())).findFirst().orElseThrow();
+        assertEquals(text, received.path("content").asText(), "the device pulled the message");
+        browser.await(ExpectedConditions.attributeToBe(By.cssSelector(bubble), "data-status", "synced"));
+
+        Map<String, Object> read = new LinkedHashMap<>();
+        read.put("id", messageId);
+        read.put("status", "read");
+        read.put("read_at", Instant.now().toString());
+        device.update("messages", read);
+        SyncReport pushed = device.sync();
+        assertEquals(1, pushed.applied(), "the read receipt was applied: " + pushed + " " + refused);
+        browser.await(ExpectedConditions.attributeToBe(By.cssSelector(bubble), "data-status", "read"));
+        assertEquals("Read", browser.find(bubble + " .status").getText());
+        browser.screenshot("console-message-read");
+    }
+
+    @Test
+    @Order(5)
+    void aReplyFromTheDeviceArrivesLiveWithAnUnreadBadge() throws Exception {
+        browser.find("#nav-users").click();
+        browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-user-id='" + device.userId() + "']")));
+        assertTrue(!browser.find("#unread-badge").isDisplayed(), "nothing unread yet");
+
+        String reply = "Reply from the phone " + System.nanoTime() % 10000;
+        String replyId = UUID.randomUUID().toString();
+        String now = Instant.now().toString();
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("id", replyId);
+        row.put("sender_id", device.userId());
+        row.put("recipient_id", adminId.toString());
+        row.put("content", reply);
+        row.put("status", "pending_sync");
+        row.put("created_at", now);
+        row.put("updated_at", now);
+        device.insert("messages", row);
+        SyncReport pushed = device.sync();
+        assertEquals(1, pushed.applied(), "the reply was applied: " + pushed + " " + refused);
+
+        WebElement badge = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("unread-badge")));
+        assertEquals("1", badge.getText(), "new_message's unread count");
+        browser.screenshot("console-unread-badge");
+
+        browser.find("#nav-messages").click();
+        browser.await(ExpectedConditions.elementToBeClickable(
+                By.cssSelector("#contacts button[data-user-id='" + device.userId() + "']"))).click();
+        WebElement in = browser.await(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#thread li.bubble.in[data-message-id='" + replyId + "']")));
+        assertEquals(reply, in.findElement(By.cssSelector(".text")).getText());
+        // reading it on screen marks it read: the badge goes and the phone learns it on its next pull
+        browser.await(ExpectedConditions.invisibilityOfElementLocated(By.id("unread-badge")));
+        browser.await(d -> {
+            try {
+                device.sync();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return device.rows("messages").stream().anyMatch(r -> replyId.equals(r.path("id").asText())
+                    && "read".equals(r.path("status").asText()));
+        });
+        browser.screenshot("console-conversation");
     }
 }

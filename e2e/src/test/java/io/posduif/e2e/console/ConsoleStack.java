@@ -4,9 +4,15 @@ import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.posduif.devstack.EmbeddedStack;
 import io.posduif.functions.auth.WebUsers;
+import io.posduif.functions.schema.SchemaApplier;
+import io.posduif.functions.schema.SchemaParser;
 import io.posduif.functions.tenant.TenantId;
 import io.posduif.functions.tenant.Tenants;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -72,6 +78,16 @@ final class ConsoleStack implements AutoCloseable {
     /** A web user with a real password, signed in through the real login form by the tests. */
     UUID webUser(TenantId tenant, String username, String password, boolean admin) {
         return bean(WebUsers.class).create(tenant, username, password, admin).id();
+    }
+
+    /** Applies a tenant schema file through the same code the admin API and CLI use. */
+    void applySchema(TenantId tenant, Path file) {
+        try {
+            bean(SchemaApplier.class).apply(tenant, SchemaParser.parse(file.getFileName().toString(), Files.readString(file)),
+                    false, "e2e");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
