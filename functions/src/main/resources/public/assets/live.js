@@ -2,6 +2,11 @@
 // Authorization header (EventSource cannot send headers, and tokens in URLs end up in logs).
 // Reconnects with backoff and resumes with Last-Event-ID (docs/protocol.md §7).
 
+/** Presence's online_status travels as "online"/"offline" on the relay, a boolean in the users API. */
+export function isOnline(v) {
+  return v === true || v === 'online';
+}
+
 export function connectLive({ url, token, onEvent, onState }) {
   let stopped = false;
   let controller = null;

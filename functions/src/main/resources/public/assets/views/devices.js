@@ -1,4 +1,5 @@
 // Enrolled devices; revoking one stops its sync and closes its live stream on the server side.
+import { isOnline } from '../live.js';
 import { h, replace, timeEl, errorBox, confirmDialog, toast } from '../dom.js';
 import { seg } from '../api.js';
 
@@ -23,7 +24,7 @@ export function render(ctx) {
         body))));
 
   const isRevoked = (d) => !!d.revoked_at || d.status === 'revoked' || d.revoked === true;
-  const isOnline = (d) => !!(d.online ?? d.online_status);
+  const deviceOnline = (d) => isOnline(d.online ?? d.online_status);
 
   function draw() {
     const rows = all.filter((d) => showRevoked.checked || !isRevoked(d));
@@ -41,7 +42,7 @@ export function render(ctx) {
         h('td', { 'data-label': 'Platform' }, platform || '—', info.app_version ? h('div', { class: 'meta-line' }, `app ${info.app_version}`) : null),
         h('td', { 'data-label': 'Status' }, revoked
           ? h('span', { class: 'badge danger' }, 'Revoked')
-          : h('span', { class: `presence ${isOnline(d) ? 'online' : ''}` }, isOnline(d) ? 'Online' : 'Offline')),
+          : h('span', { class: `presence ${deviceOnline(d) ? 'online' : ''}` }, deviceOnline(d) ? 'Online' : 'Offline')),
         h('td', { 'data-label': 'Last seen' }, timeEl(d.last_seen)),
         h('td', { 'data-label': 'Last sync' }, timeEl(d.last_sync_at || d.last_sync_timestamp)),
         h('td', { 'data-label': 'Enrolled' }, timeEl(d.created_at || d.enrolled_at)),
@@ -87,8 +88,8 @@ export function render(ctx) {
     if (type === 'presence') {
       let hit = false;
       for (const d of all) {
-        if (d.user_id === data.user_id && !isRevoked(d)) {
-          d.online = !!data.online_status;
+        if ((data.device_id ? d.device_id === data.device_id : d.user_id === data.user_id) && !isRevoked(d)) {
+          d.online = isOnline(data.online_status);
           if (data.last_seen) d.last_seen = data.last_seen;
           hit = true;
         }

@@ -1,5 +1,6 @@
 // Messaging with mobile users. A message the console sends starts as pending_sync, becomes
 // synced when the device has pulled it and read when the device reports it read.
+import { isOnline } from '../live.js';
 import { h, replace, timeEl, errorBox } from '../dom.js';
 import { seg } from '../api.js';
 
@@ -164,7 +165,7 @@ export function render(ctx) {
     if (type === 'new_message' || type === 'message_read') refresh();
     if (type === 'presence') {
       const u = users.find((x) => x.id === data.user_id);
-      if (u) { u.online_status = !!data.online_status; drawContacts(); }
+      if (u) { u.online_status = isOnline(data.online_status); drawContacts(); }
     }
     if (type === 'device_enrolled') loadUsers().then(drawContacts, () => {});
   }

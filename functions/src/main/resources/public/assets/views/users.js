@@ -1,4 +1,5 @@
 // Mobile users with presence; live `presence` events update rows in place.
+import { isOnline } from '../live.js';
 import { h, replace, timeEl, errorBox } from '../dom.js';
 
 export function render(ctx) {
@@ -53,19 +54,22 @@ export function render(ctx) {
     }
   }
 
+  // A user is online while any of their devices is: apply the event at once when it says
+  // online, and re-read the list (which knows every device) to settle offline and last seen.
+  let reload = null;
   function onLive(e) {
     const { type, data } = e.detail;
     if (type === 'presence') {
       const u = all.find((x) => x.id === data.user_id);
-      if (u) {
-        u.online_status = !!data.online_status;
+      if (u && isOnline(data.online_status)) {
+        u.online_status = true;
         if (data.last_seen) u.last_seen = data.last_seen;
         draw();
-      } else {
-        load();
       }
-    } else if (type === 'device_enrolled') {
-      load();
+    }
+    if (type === 'presence' || type === 'device_enrolled') {
+      clearTimeout(reload);
+      reload = setTimeout(load, 250);
     }
   }
 
@@ -74,5 +78,5 @@ export function render(ctx) {
   ctx.bus.addEventListener('live', onLive);
   replace(body, h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'Loading…')));
   load();
-  return { el, dispose: () => ctx.bus.removeEventListener('live', onLive) };
+  return { el, dispose: () => { clearTimeout(reload); ctx.bus.removeEventListener('live', onLive); } };
 }

@@ -232,4 +232,58 @@ class ConsoleEnrollsADeviceByQrAndExchangesMessagesTest implements ScreenshotOnF
         });
         browser.screenshot("console-conversation");
     }
+
+    @Test
+    @Order(6)
+    void presenceFlipsOnlineAndOfflineLiveAsTheDeviceConnects() {
+        browser.find("#nav-users").click();
+        String status = "tr[data-user-id='" + device.userId() + "'] [data-online]";
+        browser.await(ExpectedConditions.attributeToBe(By.cssSelector(status), "data-online", "false"));
+
+        device.start(); // opens the device's SSE stream to the relay: presence online
+        browser.await(ExpectedConditions.attributeToBe(By.cssSelector(status), "data-online", "true"));
+        assertEquals("Online", browser.find(status).getText());
+        browser.screenshot("console-user-online");
+
+        device.stop(); // stream closed: presence offline, last seen set
+        browser.await(ExpectedConditions.attributeToBe(By.cssSelector(status), "data-online", "false"));
+        String lastSeen = browser.find("tr[data-user-id='" + device.userId() + "'] td[data-label='Last seen']").getText();
+        assertTrue(!lastSeen.equals("never"), "last seen recorded: " + lastSeen);
+    }
+
+    @Test
+    @Order(7)
+    void theSchemaViewShowsTablesSyncModesFiltersAndVersion() {
+        browser.find("#nav-schema").click();
+        browser.await(ExpectedConditions.textToBe(By.id("schema-version"), "1"));
+        WebElement messages = browser.find("article[data-table='messages']");
+        assertTrue(messages.getText().contains("mobile-synced"), messages.getText());
+        assertTrue(messages.getText().contains("sender_id = :user_id OR recipient_id = :user_id"), messages.getText());
+        assertTrue(browser.find("article[data-table='drafts']").getText().contains("mobile-only"));
+        assertTrue(browser.find("article[data-table='inventory_counts']").getText().contains("conflict: manual"));
+    }
+
+    @Test
+    @Order(8)
+    void revokingTheDeviceFromTheConsoleStopsItsSync() {
+        browser.find("#nav-devices").click();
+        WebElement revoke = browser.await(ExpectedConditions.elementToBeClickable(
+                By.cssSelector("button[aria-label='Revoke device " + device.deviceId() + "']")));
+        revoke.click();
+        WebElement dialog = browser.await(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("dialog[open]")));
+        assertEquals("Cancel", browser.driver.switchTo().activeElement().getText(), "the safe choice has focus");
+        // keyboard only: Tab to the confirm button and press Enter
+        new org.openqa.selenium.interactions.Actions(browser.driver).sendKeys(org.openqa.selenium.Keys.TAB).perform();
+        assertEquals("Revoke device", browser.driver.switchTo().activeElement().getText());
+        new org.openqa.selenium.interactions.Actions(browser.driver).sendKeys(org.openqa.selenium.Keys.ENTER).perform();
+        browser.await(ExpectedConditions.invisibilityOf(dialog));
+
+        String row = "tr[data-device-id='" + device.deviceId() + "']";
+        browser.await(ExpectedConditions.numberOfElementsToBe(By.cssSelector(row), 0));
+        browser.find("#show-revoked").click();
+        assertTrue(browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector(row))).getText().contains("Revoked"));
+
+        org.junit.jupiter.api.Assertions.assertThrows(io.posduif.client.ApiException.class, device::sync,
+                "a revoked device cannot sync");
+    }
 }
