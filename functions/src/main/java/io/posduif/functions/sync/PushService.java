@@ -61,6 +61,7 @@ import java.util.UUID;
 @Singleton
 public class PushService {
 
+    private static final boolean TRACE = Boolean.getBoolean("posduif.push.trace");
     private static final Logger LOG = LoggerFactory.getLogger(PushService.class);
 
     private final Db db;
@@ -96,7 +97,11 @@ public class PushService {
         PushRequest request = PushRequest.parse(parsed, config.maxPushOps());
         TenantSchema schema = schemas.current(caller.tenant());
         Batch batch = new Batch(caller, schema, request);
+        long start = System.nanoTime();
         db.inTransaction(batch::run);
+        if (TRACE) {
+            System.out.printf("push trace: transaction incl. commit %.1f ms%n", (System.nanoTime() - start) / 1e6);
+        }
         String cursor = db.withConnection(c -> {
             recordPush(c, caller);
             return pull.currentCursor(c, caller.tenant().schema());
@@ -196,7 +201,9 @@ public class PushService {
                 ps.execute();
             }
             RealtimePublisher.markPublished(c);
+            long t0 = System.nanoTime();
             List<PushRequest.Op> fresh = claim(c);
+            long t1 = System.nanoTime();
             Map<String, Object> params = scopes.principalParams(c, caller);
             principalBuckets = new HashSet<>(scopes.bucketsOfPrincipal(schema, params));
             List<Valid> valid = new ArrayList<>();
@@ -206,14 +213,21 @@ public class PushService {
                     valid.add(v);
                 }
             }
+            long t2 = System.nanoTime(), t3 = t2, t4 = t2;
             if (!valid.isEmpty()) {
                 lockAndLoad(c, valid);
+                t3 = System.nanoTime();
                 for (Valid v : valid) {
                     decide(v);
                 }
                 write(c);
+                t4 = System.nanoTime();
             }
             recordResults(c, fresh);
+            if (TRACE) {
+                System.out.printf("push trace: claim %.1f ms, validate %.1f, lock+load %.1f, decide+write %.1f, results %.1f%n",
+                        (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6, (System.nanoTime() - t4) / 1e6);
+            }
             return null;
         }
 

@@ -11,7 +11,7 @@ import java.util.Set;
  * Test filter {@code <column> = :user_id}, keyed like the schema feature's filters
  * ({@code <table>|user_id=<value>}); lets sync tests run without the YAML layer.
  */
-record OwnerFilter(String table, String column) implements SyncFilter {
+public record OwnerFilter(String table, String column) implements SyncFilter {
 
     @Override
     public String source() {
