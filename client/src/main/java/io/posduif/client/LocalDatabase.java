@@ -607,7 +607,9 @@ final class LocalDatabase implements AutoCloseable {
                     // The server kept a delete (a newer tombstone): the row is gone there.
                     deleteRow(t, op.pk());
                     rebase(t, op.pkKey());
-                } else if ("rejected".equals(status) || "conflict".equals(status)) {
+                } else if ("rejected".equals(status) || "conflict".equals(status)
+                        || "duplicate".equals(status) && !"applied".equals(result.path("original_status").asText("unknown"))) {
+                    // (A duplicate whose first answer was lost may hide a conflict or rejection.)
                     // The local row shows a write the server did not take, and the server's version
                     // will not come back by itself: re-bootstrap on the next pull.
                     setMeta(META_RESYNC, "1");

@@ -118,6 +118,20 @@ class PulledPageAppliesAtomicallyTest {
     }
 
     @Test
+    void aDuplicateHidingALostConflictMakesTheNextPullRebootstrap() {
+        db.write("notes", LocalDatabase.WriteKind.INSERT, Map.of("id", A, "title", "one"));
+        db.write("notes", LocalDatabase.WriteKind.INSERT, Map.of("id", B, "title", "two"));
+        var ops = db.outboxBatch(10);
+        db.acknowledge(ops.subList(0, 1), Map.of(ops.get(0).opId(), page("{'op_id':'" + ops.get(0).opId()
+                + "','status':'duplicate','original_status':'applied'}")));
+        assertTrue(!db.resyncRequired(), "a replay of an applied op changes nothing");
+        db.acknowledge(ops.subList(1, 2), Map.of(ops.get(1).opId(), page("{'op_id':'" + ops.get(1).opId()
+                + "','status':'duplicate','original_status':'conflict'}")));
+        assertTrue(db.resyncRequired(), "the lost conflict answer would have replaced the local row");
+        assertEquals(0, db.outboxSize());
+    }
+
+    @Test
     void aRejectedWriteMakesTheNextPullRebootstrap() {
         db.applyPage(page("[{'table':'notes','op':'upsert','pk':{'id':'" + B + "'},'data':{'id':'" + B + "','title':'server'}}]"), "c5");
         db.write("notes", LocalDatabase.WriteKind.INSERT, Map.of("id", A, "title", "refused by server"));

@@ -273,6 +273,8 @@ public class PushService {
                                 reject(op, ErrorCode.OP_ID_REUSED, "op_id was used before with a different payload");
                             } else {
                                 Map<String, Object> r = result(op, "duplicate");
+                                // what the first delivery decided: a device whose answer was lost needs it to converge
+                                r.put("original_status", rs.getString(3));
                                 if (rs.getString(4) != null) {
                                     r.put("code", rs.getString(4));
                                     r.put("message", "already processed: " + rs.getString(5));
