@@ -23,7 +23,7 @@ export function render(ctx) {
     const keys = Object.keys(row || {});
     return h('div', {}, h('h3', {}, title),
       keys.length === 0 ? h('p', { class: 'empty' }, 'Row deleted') :
-        h('table', { class: 'kv' }, h('tbody', {}, keys.map((k) => h('tr', { class: other && fmt(other[k]) !== fmt(row[k]) ? 'diff' : '' },
+        h('table', { class: 'kv' }, h('tbody', {}, keys.map((k) => h('tr', { class: other && k in other && fmt(other[k]) !== fmt(row[k]) ? 'diff' : '' },
           h('th', { scope: 'row' }, k), h('td', {}, fmt(row[k])))))));
   }
 
@@ -58,7 +58,7 @@ export function render(ctx) {
           c.created_at ? h('span', {}, 'recorded ', timeEl(c.created_at)) : null,
           c.client_ts ? h('span', {}, 'device edit at ', timeEl(c.client_ts)) : null),
         errSlot,
-        h('div', { class: 'versions' }, versionTable('Server version (kept)', server, client), versionTable('Device version', client, server)),
+        h('div', { class: 'versions' }, versionTable('Server version (kept)', server, client), versionTable('Device version (fields it sent)', client, server)),
         h('div', { class: 'row-actions' }, keepBtn, takeBtn));
     }));
   }

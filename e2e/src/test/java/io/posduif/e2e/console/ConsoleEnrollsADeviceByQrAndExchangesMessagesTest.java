@@ -265,6 +265,54 @@ class ConsoleEnrollsADeviceByQrAndExchangesMessagesTest implements ScreenshotOnF
 
     @Test
     @Order(8)
+    void aManualConflictFromTheDeviceIsResolvedInTheConsole() throws Exception {
+        String schema = tenant.schema();
+        String sku = "sku-" + System.nanoTime() % 100000;
+        try (java.sql.Connection c = io.posduif.devstack.EmbeddedStack.shared().connect();
+             java.sql.Statement st = c.createStatement()) {
+            // the device's user counts stock at location A1 (inventory_counts: location IN :user.locations)
+            st.executeUpdate("UPDATE \"" + schema + "\".posduif_users SET attributes = '{\"locations\": [\"A1\"]}'::jsonb"
+                    + " WHERE id = '" + device.userId() + "'");
+            st.executeUpdate("INSERT INTO \"" + schema + "\".inventory_counts (location, sku, quantity) VALUES ('A1', '" + sku + "', 5)");
+        }
+        device.sync();
+        assertTrue(device.rows("inventory_counts").stream().anyMatch(r -> sku.equals(r.path("sku").asText())),
+                "the device pulled the row in its scope");
+        try (java.sql.Connection c = io.posduif.devstack.EmbeddedStack.shared().connect();
+             java.sql.Statement st = c.createStatement()) {
+            // the office recounts meanwhile
+            st.executeUpdate("UPDATE \"" + schema + "\".inventory_counts SET quantity = 6 WHERE location = 'A1' AND sku = '" + sku + "'");
+        }
+        Map<String, Object> recount = new LinkedHashMap<>();
+        recount.put("location", "A1");
+        recount.put("sku", sku);
+        recount.put("quantity", 9);
+        device.update("inventory_counts", recount);
+        SyncReport pushed = device.sync();
+        assertEquals(1, pushed.conflicts(), "manual policy parks the device's version: " + pushed + " " + refused);
+
+        browser.find("#nav-conflicts").click();
+        WebElement card = browser.await(ExpectedConditions.presenceOfElementLocated(
+                By.xpath("//article[@data-conflict-id][.//code[contains(., '" + sku + "')]]")));
+        String shown = card.getText().toLowerCase(java.util.Locale.ROOT); // headings are upper-cased by CSS
+        assertTrue(shown.contains("server version (kept)") && shown.contains("device version"), shown);
+        List<String> marked = card.findElements(By.cssSelector("tr.diff th")).stream().map(WebElement::getText).distinct().toList();
+        assertEquals(List.of("quantity"), marked, "only the field both versions have and disagree on is marked");
+        browser.screenshot("console-conflict");
+        card.findElement(By.xpath(".//button[normalize-space()='Use device version']")).click();
+        browser.await(ExpectedConditions.numberOfElementsToBe(
+                By.xpath("//article[@data-conflict-id][.//code[contains(., '" + sku + "')]]"), 0));
+        try (java.sql.Connection c = io.posduif.devstack.EmbeddedStack.shared().connect();
+             java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT quantity FROM \"" + schema + "\".inventory_counts"
+                     + " WHERE location = 'A1' AND sku = '" + sku + "'")) {
+            assertTrue(rs.next());
+            assertEquals(9, rs.getInt(1), "the device's count won by the web user's decision");
+        }
+    }
+
+    @Test
+    @Order(9)
     void revokingTheDeviceFromTheConsoleStopsItsSync() {
         browser.find("#nav-devices").click();
         WebElement revoke = browser.await(ExpectedConditions.elementToBeClickable(
