@@ -46,7 +46,7 @@ final class SchemaAdminController {
     record Versions(List<SchemaVersions.VersionInfo> versions) {
     }
 
-    private record Request(String file, String source, boolean allowDestructive) {
+    record Request(String file, String source, boolean allowDestructive) {
     }
 
     private final SchemaApplier applier;
@@ -83,8 +83,7 @@ final class SchemaAdminController {
     SchemaApplier.Result apply(Caller caller, HttpRequest<?> request, @Nullable @Body String body) {
         caller.requireWeb().requireAdmin();
         Request r = read(request, body);
-        boolean allow = r.allowDestructive() || "true".equals(request.getParameters().get("allow_destructive"));
-        return applier.apply(caller.tenant(), SchemaParser.parse(r.file(), r.source()), allow, "web:" + caller.userId());
+        return applier.apply(caller.tenant(), SchemaParser.parse(r.file(), r.source()), r.allowDestructive(), "web:" + caller.userId());
     }
 
     @Get("/admin/schema/versions")
@@ -102,12 +101,18 @@ final class SchemaAdminController {
     }
 
     private Request read(HttpRequest<?> request, String body) {
+        return read(json, request, body);
+    }
+
+    /** The schema source of a request: the YAML body itself, or JSON {@code {"source", "allow_destructive", "file"}}. */
+    static Request read(JsonMapper json, HttpRequest<?> request, String body) {
         if (body == null || body.isBlank()) {
             throw new ApiException(ErrorCode.VALIDATION_ERROR, "the body must be the schema file (YAML) or {\"source\": \"...\"}");
         }
         boolean isJson = request.getContentType().map(t -> t.getSubtype().equals("json")).orElse(false);
+        boolean flag = "true".equals(request.getParameters().get("allow_destructive"));
         if (!isJson) {
-            return new Request("schema.yaml", body, false);
+            return new Request("schema.yaml", body, flag);
         }
         Map<?, ?> m;
         try {
@@ -124,6 +129,6 @@ final class SchemaAdminController {
         }
         Object file = m.get("file");
         String fileName = file instanceof String f && f.matches("[A-Za-z0-9._-]{1,100}") ? f : "schema.yaml";
-        return new Request(fileName, source, Boolean.TRUE.equals(allow));
+        return new Request(fileName, source, flag || Boolean.TRUE.equals(allow));
     }
 }

@@ -1,5 +1,6 @@
 package io.posduif.functions.schema;
 
+import io.micronaut.context.annotation.Value;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.serde.annotation.Serdeable;
@@ -19,6 +20,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -48,9 +50,11 @@ public class SchemaApplier {
     private final JsonMapper json;
     private final ApplicationEventPublisher<SchemaApplied> events;
     private final RealtimePublisher realtime;
+    private final Duration lockTimeout;
 
     SchemaApplier(Db db, SchemaRegistry registry, JsonMapper json, ApplicationEventPublisher<SchemaApplied> events,
-                  RealtimePublisher realtime) {
+                  RealtimePublisher realtime, @Value("${posduif.schema.lock-timeout:10s}") Duration lockTimeout) {
+        this.lockTimeout = lockTimeout;
         this.db = db;
         this.registry = registry;
         this.json = json;
@@ -76,6 +80,10 @@ public class SchemaApplier {
      */
     public Result apply(TenantId tenant, SchemaDefinition def, boolean allowDestructive, String appliedBy) {
         Result result = db.inTransaction(c -> {
+            try (Statement s = c.createStatement()) {
+                // DDL waits for every transaction on the table; fail fast instead of stalling traffic behind us
+                s.execute("SET LOCAL lock_timeout = '" + lockTimeout.toMillis() + "ms'");
+            }
             try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
                 lock.setString(1, "posduif_schema:" + tenant.value());
                 lock.execute();
@@ -97,6 +105,10 @@ public class SchemaApplier {
                     try (Statement s = c.createStatement()) {
                         s.execute(sql);
                     } catch (SQLException e) {
+                        if ("55P03".equals(e.getSQLState())) {
+                            throw new ApiException(ErrorCode.SERVICE_UNAVAILABLE, "step " + n + " (" + step.description()
+                                    + ") waited too long for a table lock held by running transactions; retry later");
+                        }
                         throw new ApiException(ErrorCode.VALIDATION_ERROR, "PostgreSQL refused step " + n + " (" + step.description()
                                 + "): " + e.getMessage(), Map.of("step", step.description(), "sqlstate", String.valueOf(e.getSQLState())));
                     }
