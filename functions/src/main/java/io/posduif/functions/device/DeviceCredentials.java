@@ -9,6 +9,7 @@ import io.posduif.functions.http.ApiException;
 import io.posduif.functions.tenant.TenantId;
 import io.posduif.functions.tenant.Tenants;
 import io.posduif.protocol.ErrorCode;
+import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import java.sql.Array;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.UUID;
@@ -27,6 +29,13 @@ import java.util.UUID;
  * exchanges it, the other party holds a rotated-away secret, and presenting that revokes the
  * device for both. The row is locked for the exchange so that two concurrent exchanges of one
  * secret cannot both rotate it.
+ *
+ * <p>One exception keeps flaky networks from revoking honest devices: if the answer to an
+ * exchange is lost, the device retries with the secret that exchange rotated away. Within
+ * {@code posduif.device.secret-retry-grace} (default 30 s, 0 disables) of the rotation, the
+ * latest rotated-away secret is accepted once more and rotates again (the lost secret becomes
+ * the rotated-away one). Theft is still caught: whichever party is left holding an older secret
+ * revokes the device on its next exchange.
  */
 @Singleton
 class DeviceCredentials {
@@ -39,10 +48,14 @@ class DeviceCredentials {
     private final Tenants tenants;
     private final TokenIssuer tokens;
 
-    DeviceCredentials(Db db, Tenants tenants, TokenIssuer tokens) {
+    private final Duration retryGrace;
+
+    DeviceCredentials(Db db, Tenants tenants, TokenIssuer tokens,
+                      @Value("${posduif.device.secret-retry-grace:30s}") Duration retryGrace) {
         this.db = db;
         this.tenants = tenants;
         this.tokens = tokens;
+        this.retryGrace = retryGrace;
     }
 
     record Exchanged(TenantId tenant, String deviceId, TokenIssuer.Issued access, String deviceSecret) {
@@ -69,9 +82,12 @@ class DeviceCredentials {
         Outcome outcome = db.inTransaction(c -> {
             String current;
             String[] previous;
-            try (PreparedStatement ps = c.prepareStatement("SELECT user_id, secret_hash, previous_secret_hashes, revoked_at FROM "
+            boolean inGrace;
+            try (PreparedStatement ps = c.prepareStatement("SELECT user_id, secret_hash, previous_secret_hashes, revoked_at,"
+                    + " secret_rotated_at > now() - make_interval(secs => ?) FROM "
                     + table + " WHERE device_id = ? FOR UPDATE")) {
-                ps.setString(1, deviceId);
+                ps.setDouble(1, retryGrace.toMillis() / 1000.0);
+                ps.setString(2, deviceId);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         return Outcome.UNKNOWN;
@@ -79,14 +95,18 @@ class DeviceCredentials {
                     user[0] = rs.getObject(1, UUID.class);
                     current = rs.getString(2);
                     previous = strings(rs.getArray(3));
+                    inGrace = rs.getBoolean(5);
                     if (rs.getTimestamp(4) != null) {
                         return SelfRoutingSecret.sameHash(presented, current) || contains(previous, presented)
                                 ? Outcome.REVOKED : Outcome.UNKNOWN;
                     }
                 }
             }
-            if (SelfRoutingSecret.sameHash(presented, current)) {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET secret_hash = ?,"
+            // A lost answer: the client retries with the secret rotated away moments ago. Only the
+            // latest one, only within the grace, and rotating again makes it single-use.
+            boolean retry = inGrace && previous.length > 0 && SelfRoutingSecret.sameHash(presented, previous[previous.length - 1]);
+            if (SelfRoutingSecret.sameHash(presented, current) || retry) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET secret_hash = ?, secret_rotated_at = now(),"
                         + " previous_secret_hashes = (array_append(previous_secret_hashes, ?))[greatest(1, cardinality(previous_secret_hashes) + 2 - "
                         + KEEP_PREVIOUS + "):] WHERE device_id = ?")) {
                     ps.setString(1, SelfRoutingSecret.hash(next));

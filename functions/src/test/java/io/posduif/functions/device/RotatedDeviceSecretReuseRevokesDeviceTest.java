@@ -80,6 +80,25 @@ class RotatedDeviceSecretReuseRevokesDeviceTest extends StackTest {
     }
 
     @Test
+    void aRetryAfterALostAnswerIsAcceptedOnceWithinTheGraceOnly() throws Exception {
+        String s0 = enroll("flaky").str("device_secret");
+        assertEquals(200, exchange("flaky", s0).status(), "answer lost on the way back");
+        Api.Resp retry = exchange("flaky", s0);
+        assertEquals(200, retry.status(), "the retry of the lost exchange: " + retry);
+        String s2 = retry.str("device_secret");
+        assertEquals("DEVICE_REVOKED", exchange("flaky", s0).code(), "a second replay is theft");
+
+        String t0 = enroll("late").str("device_secret");
+        assertEquals(200, exchange("late", t0).status());
+        try (java.sql.Connection c = stack().connect(); java.sql.Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE " + tenant.schema() + ".posduif_devices SET secret_rotated_at = now() - interval '5 minutes'"
+                    + " WHERE device_id = 'late'");
+        }
+        assertEquals("DEVICE_REVOKED", exchange("late", t0).code(), "outside the grace a rotated-away secret is theft");
+        assertEquals("DEVICE_REVOKED", exchange("flaky", s2).code());
+    }
+
+    @Test
     void wrongSecretsAndWrongDevicesAreInvalidCredentialsAndRevokeNothing() {
         Api.Resp enrolled = enroll("solid");
         String s0 = enrolled.str("device_secret");
