@@ -36,8 +36,12 @@ class ConsoleIsUsableByKeyboardAndOnAPhoneTest implements ScreenshotOnFailure.Ha
             }
             return bad;""";
 
+    private static final String PASSWORD = "a long enough password 42";
+
     ConsoleStack stack;
     Browser browser;
+    io.posduif.functions.tenant.TenantId tenant;
+    String user;
 
     @Override
     public Browser browser() {
@@ -47,6 +51,10 @@ class ConsoleIsUsableByKeyboardAndOnAPhoneTest implements ScreenshotOnFailure.Ha
     @BeforeAll
     void start() {
         stack = ConsoleStack.start();
+        tenant = stack.newTenant("usable");
+        user = "web_" + System.nanoTime() % 100000;
+        stack.webUser(tenant, user, PASSWORD, true);
+        stack.applySchema(tenant, java.nio.file.Path.of("..", "infra", "tenants", "demo.yaml"));
         browser = Browser.start(1280, 900);
     }
 
@@ -112,5 +120,51 @@ class ConsoleIsUsableByKeyboardAndOnAPhoneTest implements ScreenshotOnFailure.Ha
         WebElement button = browser.find("#sign-in");
         assertTrue(button.getRect().getWidth() >= 200, "the sign-in button spans the small screen");
         browser.screenshot("console-phone-sign-in");
+    }
+
+    private void signIn(String password) {
+        WebElement t = browser.find("#tenant");
+        t.clear();
+        t.sendKeys(tenant.value());
+        browser.find("#username").sendKeys(user);
+        browser.find("#password").sendKeys(password);
+        browser.find("#password").sendKeys(Keys.ENTER);
+    }
+
+    @Test
+    void aWrongPasswordShowsTheServersErrorAndKeepsTheFormUsable() {
+        browser.driver.manage().window().setSize(new Dimension(1280, 900));
+        openFresh();
+        signIn("not the password");
+        WebElement alert = browser.await(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("form [role=alert]")));
+        assertTrue(alert.getText().contains("INVALID_CREDENTIALS"), alert.getText());
+        assertTrue(alert.getText().contains("Could not sign in"), alert.getText());
+        assertEquals("password", browser.driver.switchTo().activeElement().getDomAttribute("id"), "focus back on the password");
+        assertTrue(browser.all("#whoami").isEmpty(), "still signed out");
+    }
+
+    @Test
+    void signedInScreensFitAPhoneAndTheMenuIsReachable() {
+        browser.driver.manage().window().setSize(new Dimension(390, 844));
+        openFresh();
+        signIn(PASSWORD);
+        browser.await(ExpectedConditions.presenceOfElementLocated(By.id("sign-out")));
+        for (String screen : new String[]{"users", "enroll", "devices", "messages", "conflicts", "schema"}) {
+            WebElement link = browser.find("#nav-" + screen);
+            link.click();
+            browser.await(ExpectedConditions.attributeToBe(link, "aria-current", "page"));
+            browser.await(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("main h1")));
+            long overflow = (Long) browser.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+            assertTrue(overflow <= 0, screen + " scrolls sideways by " + overflow + "px");
+            @SuppressWarnings("unchecked")
+            List<String> unlabelled = (List<String>) browser.js(UNLABELLED);
+            assertEquals(List.of(), unlabelled, "controls without a label on " + screen);
+        }
+        browser.find("#nav-schema").click();
+        browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("article[data-table='messages']")));
+        browser.screenshot("console-phone-schema");
+        browser.find("#sign-out").click();
+        browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("sign-in")));
+        assertEquals(0L, browser.js("return sessionStorage.length;"), "signing out forgets the tokens");
     }
 }
