@@ -34,8 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Convergence under chaos: devices of two users write random inserts, updates and deletes on one
  * table per conflict policy (plus a table everyone sees), go offline, lose push acknowledgements
- * and retry, while plain SQL writes (including moving rows between users' scopes) hit the same
- * tables, from the round loop and from a concurrent thread. After a quiet period every device's
+ * and retry, while web-API writes ({@code /api/tables}) and plain SQL writes (including moving rows
+ * between users' scopes) hit the same tables, from the round loop and from a concurrent thread. After a quiet period every device's
  * SQLite must equal PostgreSQL's rows for its scope, with an empty outbox.
  *
  * <p>Seeded: the device actions are a function of the seed (printed on failure; rerun with
@@ -119,12 +119,19 @@ class DevicesConvergeUnderChaosFuzzTest {
                     } else if (dice < 88) {
                         s.device().network().setLoseAckProbability(random.nextBoolean() ? 0.5 : 0);
                         count(stats, "toggle_lose_ack");
-                    } else {
+                    } else if (dice < 94) {
                         try {
                             sqlWrite(server, schema, random, userIds);
                             count(stats, "sql_write");
                         } catch (SQLException e) {
                             count(stats, "sql_write_failed");
+                        }
+                    } else {
+                        try {
+                            webWrite(server, web, schema, random, userIds);
+                            count(stats, "web_write");
+                        } catch (io.posduif.client.ApiException e) {
+                            count(stats, "web_write_" + e.code()); // e.g. NOT_FOUND: a concurrent delete won
                         }
                     }
                 }
@@ -221,6 +228,38 @@ class DevicesConvergeUnderChaosFuzzTest {
             });
         }
         return f;
+    }
+
+    /** A web user's write through the tables API ({@code /api/tables/{table}/rows}). */
+    private static void webWrite(E2eServer server, WebSession web, String schema, Random random, List<String> userIds)
+            throws Exception {
+        String table = E2eSchemas.FUZZ_SYNCED[random.nextInt(E2eSchemas.FUZZ_SYNCED.length)];
+        int op = random.nextInt(10);
+        String target = null;
+        if (op >= 4) {
+            try (Connection c = server.jdbc(); PreparedStatement ps = c.prepareStatement("SELECT id::text FROM \"" + schema + "\".\""
+                    + table + "\" ORDER BY md5(id::text || ?) LIMIT 1")) {
+                ps.setString(1, Integer.toString(random.nextInt()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    target = rs.next() ? rs.getString(1) : null;
+                }
+            }
+        }
+        if (target == null) {
+            ObjectNode row = JSON.createObjectNode();
+            row.put("id", uuid(random));
+            row.put("owner_id", userIds.get(random.nextInt(userIds.size())));
+            row.put("title", "web" + random.nextInt(1000));
+            row.put("n", random.nextInt(1000));
+            web.json("POST", "/api/tables/" + table + "/rows", row);
+        } else if (op < 8) {
+            ObjectNode change = JSON.createObjectNode();
+            change.put("title", "web-upd" + random.nextInt(1000));
+            change.put("flag", random.nextBoolean());
+            web.json("PUT", "/api/tables/" + table + "/rows/" + target, change);
+        } else {
+            web.json("DELETE", "/api/tables/" + table + "/rows/" + target, null);
+        }
     }
 
     /** A write that does not go through any device: plain SQL on the tenant's table (trigger-captured). */
