@@ -53,12 +53,40 @@ public final class EmbeddedStack implements AutoCloseable {
         return shared;
     }
 
-    /** Starts on fixed ports (0 = pick a free one), keeping data under {@code dataDir}. */
+    /**
+     * Starts on fixed ports (0 = pick a free one; negative = do not start that server, an
+     * external one is used), keeping data under {@code dataDir}.
+     */
     public static EmbeddedStack start(Path dataDir, int postgresPort, int redisPort) throws IOException {
         Path pgData = dataDir.resolve("postgres");
         Path redisData = dataDir.resolve("redis");
-        Files.createDirectories(pgData);
+        EmbeddedPostgres pg = postgresPort < 0 ? null : startPostgres(pgData, postgresPort);
+        if (redisPort < 0) {
+            return new EmbeddedStack(pg, null, -1);
+        }
         Files.createDirectories(redisData);
+        int rport = redisPort == 0 ? freePort() : redisPort;
+        RedisServer redis = RedisServer.newRedisServer()
+                .port(rport)
+                .bind("127.0.0.1")
+                .setting("appendonly yes")
+                .setting("appendfsync everysec")
+                .setting("dir " + redisData.toAbsolutePath())
+                .setting("save \"\"")
+                .build();
+        try {
+            redis.start();
+        } catch (IOException | RuntimeException e) {
+            if (pg != null) {
+                pg.close();
+            }
+            throw e;
+        }
+        return new EmbeddedStack(pg, redis, rport);
+    }
+
+    private static EmbeddedPostgres startPostgres(Path pgData, int postgresPort) throws IOException {
+        Files.createDirectories(pgData);
         boolean fresh = !Files.exists(pgData.resolve("PG_VERSION"));
         EmbeddedPostgres pg = EmbeddedPostgres.builder()
                 .setDataDirectory(pgData)
@@ -77,17 +105,7 @@ public final class EmbeddedStack implements AutoCloseable {
             pg.close();
             throw new IOException("could not prepare database " + DATABASE, e);
         }
-        int rport = redisPort == 0 ? freePort() : redisPort;
-        RedisServer redis = RedisServer.newRedisServer()
-                .port(rport)
-                .bind("127.0.0.1")
-                .setting("appendonly yes")
-                .setting("appendfsync everysec")
-                .setting("dir " + redisData.toAbsolutePath())
-                .setting("save \"\"")
-                .build();
-        redis.start();
-        return new EmbeddedStack(pg, redis, rport);
+        return pg;
     }
 
     private static void bootstrapDatabase(EmbeddedPostgres pg, boolean fresh) throws SQLException {
@@ -137,12 +155,16 @@ public final class EmbeddedStack implements AutoCloseable {
     @Override
     public void close() {
         try {
-            redis.stop();
+            if (redis != null) {
+                redis.stop();
+            }
         } catch (IOException | RuntimeException ignored) {
             // already stopped
         }
         try {
-            postgres.close();
+            if (postgres != null) {
+                postgres.close();
+            }
         } catch (IOException | RuntimeException ignored) {
             // already stopped
         }
