@@ -22,10 +22,12 @@ public final class WebSession {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final String baseUrl;
     private final String token;
+    private final String userId;
 
-    private WebSession(String baseUrl, String token) {
+    private WebSession(String baseUrl, String token, String userId) {
         this.baseUrl = baseUrl;
         this.token = token;
+        this.userId = userId;
     }
 
     /** {@code POST /api/auth/login}; {@code tenant} is sent only when given (servers default to theirs). */
@@ -37,21 +39,26 @@ public final class WebSession {
         if (tenant != null) {
             body.put("tenant", tenant);
         }
-        WebSession anonymous = new WebSession(trim(baseUrl), null);
+        WebSession anonymous = new WebSession(trim(baseUrl), null, null);
         JsonNode answer = anonymous.json("POST", "/api/auth/login", body);
         String token = answer.path("token").asText(answer.path("access_token").asText(null));
         if (token == null) {
             throw new IOException("login answer has no token: " + answer);
         }
-        return new WebSession(trim(baseUrl), token);
+        return new WebSession(trim(baseUrl), token, answer.path("user").path("id").asText(null));
     }
 
     public static WebSession withToken(String baseUrl, String webToken) {
-        return new WebSession(trim(baseUrl), webToken);
+        return new WebSession(trim(baseUrl), webToken, null);
     }
 
     public String token() {
         return token;
+    }
+
+    /** The web user's id from the login answer (null for {@link #withToken}). */
+    public String userId() {
+        return userId;
     }
 
     /**
