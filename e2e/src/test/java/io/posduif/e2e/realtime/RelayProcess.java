@@ -48,6 +48,7 @@ public final class RelayProcess implements AutoCloseable {
         cmd.add(ProcessHandle.current().info().command().orElseThrow());
         cmd.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC",
                 "-Dposduif.relay.enabled=true", "-Dmicronaut.server.port=" + port, "-Dmicronaut.security.enabled=false",
+                "-Dcrac.enabled=false", "-Ddatasources.default.allow-pool-suspension=true",
                 "-Ddatasources.default.url=" + stack.jdbcUrl(), "-Ddatasources.default.username=" + EmbeddedStack.USER,
                 "-Ddatasources.default.password=" + EmbeddedStack.PASSWORD, "-Dredis.uri=" + stack.redisUrl()));
         cmd.addAll(List.of(extraProperties));

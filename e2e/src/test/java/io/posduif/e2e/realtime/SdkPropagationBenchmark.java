@@ -147,28 +147,38 @@ class SdkPropagationBenchmark {
                 }
             }
         });
+        java.util.concurrent.atomic.AtomicLong committedAt = new java.util.concurrent.atomic.AtomicLong();
         b.start();
-        Thread.sleep(5000); // every stream open, B's first sync done
+        awaitConnections(relay, OTHERS + 2);
+        Thread.sleep(2000); // B's first sync done
 
         long[] notify = new long[ROUNDS];
         long[] row = new long[ROUNDS];
         long[] push = new long[ROUNDS];
+        long[] notifyFromCommit = new long[ROUNDS];
+        long[] rowFromCommit = new long[ROUNDS];
+        int fromCommit = 0;
         for (int i = 0; i < ROUNDS; i++) {
             String id = UUID.randomUUID().toString();
             expected.put(id, Boolean.TRUE);
             int before = bNotifications.get();
+            committedAt.set(0);
             a.insert("notes", Map.of("id", id, "owner_id", alice.toString(), "title", "n" + i));
             long t0 = System.nanoTime();
             a.sync();
             long t1 = System.nanoTime();
-            long deadline = System.currentTimeMillis() + 10_000;
+            long deadline = System.currentTimeMillis() + 30_000;
             while ((!hasRowAt.containsKey(id) || bNotifications.get() == before) && System.currentTimeMillis() < deadline) {
                 Thread.sleep(1);
             }
-            assertNotNull(hasRowAt.get(id), "B never got row " + i);
+            assertNotNull(hasRowAt.get(id), "B never got row " + i + " (B notified " + (bNotifications.get() - before) + "x, B rows " + b.rows("notes").size() + ", A pending " + a.pendingCount() + ")");
             push[i] = t1 - t0;
             notify[i] = notifiedAt.get("n" + (before + 1)) - t0;
             row[i] = hasRowAt.get(id) - t0;
+            if (committedAt.get() != 0) {
+                notifyFromCommit[fromCommit] = notify[i] + t0 - committedAt.get();
+                rowFromCommit[fromCommit++] = row[i] + t0 - committedAt.get();
+            }
             Thread.sleep(20);
         }
         b.stop();
@@ -187,6 +197,10 @@ class SdkPropagationBenchmark {
         md.append(row("A's push request (sync() → push answered and A's pull done)", push));
         md.append(row("A's push → B receives `sync_required`", notify));
         md.append(row("A's push → B (SDK) has the row in SQLite", row));
+        if (fromCommit > 0) {
+            md.append(row("A's push committed (functions' after-commit event) → B receives `sync_required`", Arrays.copyOf(notifyFromCommit, fromCommit)));
+            md.append(row("A's push committed → B (SDK) has the row in SQLite", Arrays.copyOf(rowFromCommit, fromCommit)));
+        }
         md.append("\nDevices of the other user notified: ").append(othersNotified.get()).append(" (scope routing).\n");
         md.append("<!-- realtime-sdk:end -->\n");
         Path doc = Path.of("..", "docs", "benchmarks.md");
@@ -202,6 +216,24 @@ class SdkPropagationBenchmark {
         }
         Files.writeString(doc, text);
         System.out.println(md);
+    }
+
+    /** Waits until the relay reports this many open device streams (its Prometheus gauge). */
+    private static void awaitConnections(RelayProcess relay, int n) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.currentTimeMillis() + 180_000;
+        java.util.regex.Pattern gauge = java.util.regex.Pattern.compile("posduif_relay_connections\\{[^}]*kind=\"device\"[^}]*\\} ([0-9.]+)");
+        double open = 0;
+        while (System.currentTimeMillis() < deadline) {
+            String body = http.send(HttpRequest.newBuilder(URI.create(relay.url() + "/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            java.util.regex.Matcher m = gauge.matcher(body);
+            open = m.find() ? Double.parseDouble(m.group(1)) : 0;
+            if (open >= n) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("only " + open + " of " + n + " device streams opened");
     }
 
     private static String row(String name, long[] nanos) {

@@ -47,7 +47,7 @@ public class Presence {
     }
 
     Presence(DataSource dataSource, RedisStreams redis, RelayConfig config, RelayExecutors executors) {
-        this.dataSource = dataSource;
+        this.dataSource = io.posduif.relay.tenant.TenantDirectory.plain(dataSource);
         this.redis = redis;
         this.config = config;
         executors.scheduler().scheduleWithFixedDelay(this::flushSafely, 200, 200, TimeUnit.MILLISECONDS);

@@ -24,7 +24,7 @@ public class Devices {
     private final DataSource dataSource;
 
     Devices(DataSource dataSource) {
-        this.dataSource = dataSource;
+        this.dataSource = io.posduif.relay.tenant.TenantDirectory.plain(dataSource);
     }
 
     /** A device row as the relay needs it; {@code buckets} null = unknown (gets every sync_required). */

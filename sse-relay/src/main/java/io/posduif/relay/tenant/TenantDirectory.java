@@ -25,7 +25,29 @@ public class TenantDirectory {
     private volatile Set<String> tenants = Set.of();
 
     TenantDirectory(DataSource dataSource) {
-        this.dataSource = dataSource;
+        this.dataSource = plain(dataSource);
+    }
+
+    /**
+     * The connection pool itself. Where micronaut-data is on the classpath too (a shared e2e
+     * classpath) it wraps the pool in a proxy that insists on its own transaction context; the
+     * relay manages its connections explicitly.
+     */
+    public static DataSource plain(DataSource ds) {
+        try {
+            Class<?> delegating = Class.forName("io.micronaut.data.connection.jdbc.advice.DelegatingDataSource");
+            ds = (DataSource) delegating.getMethod("unwrapDataSource", DataSource.class).invoke(null, ds);
+        } catch (ReflectiveOperationException | RuntimeException ignored) {
+            // micronaut-data is not on the classpath (the relay's own build): nothing wraps the pool
+        }
+        try {
+            if (ds.isWrapperFor(com.zaxxer.hikari.HikariDataSource.class)) {
+                return ds.unwrap(com.zaxxer.hikari.HikariDataSource.class);
+            }
+        } catch (java.sql.SQLException | RuntimeException ignored) {
+            // not a wrapper: use as is
+        }
+        return ds;
     }
 
     public Set<String> all() {
