@@ -98,14 +98,15 @@ public class PushService {
         TenantSchema schema = schemas.current(caller.tenant());
         Batch batch = new Batch(caller, schema, request);
         long start = System.nanoTime();
-        db.inTransaction(batch::run);
-        if (TRACE) {
-            System.out.printf("push trace: transaction incl. commit %.1f ms%n", (System.nanoTime() - start) / 1e6);
-        }
-        String cursor = db.withConnection(c -> {
+        // one connection for the whole request: the batch, the device's push time and the cursor
+        String cursor = db.inTransaction(c -> {
+            batch.run(c);
             recordPush(c, caller);
             return pull.currentCursor(c, caller.tenant().schema());
         });
+        if (TRACE) {
+            System.out.printf("push trace: transaction incl. commit %.1f ms%n", (System.nanoTime() - start) / 1e6);
+        }
         if (!batch.touchedBuckets.isEmpty()) {
             // after commit; best effort by contract (never throws)
             realtime.publish(caller.tenant(), RealtimeEvent.syncRequired(batch.touchedBuckets, cursor));

@@ -126,9 +126,8 @@ class ConcurrentCommitsAreNeitherSkippedNorServedTwiceTest extends StackTest {
                                     // deletes hit insert-once rows, so hot rows' versions only ever grow
                                     s.execute("DELETE FROM " + table + " WHERE id = '" + onceIds.get(r.nextInt(onceIds.size())) + "'");
                                 }
-                                if (r.nextInt(3) == 0) {
-                                    sleep(r.nextInt(4));
-                                }
+                                // hold the transaction (it has its txid now) so later ones commit first
+                                sleep(r.nextInt(k == 0 ? 6 : 3));
                             }
                         }
                         return null;
@@ -151,7 +150,7 @@ class ConcurrentCommitsAreNeitherSkippedNorServedTwiceTest extends StackTest {
             pullers.add(pool.submit(() -> {
                 Replica rep = new Replica();
                 while (!writersDone.get()) {
-                    rep.pullAll(d, 1 + r.nextInt(40));
+                    rep.pullAll(d, 1 + r.nextInt(r.nextBoolean() ? 4 : 40));
                     sleep(r.nextInt(3));
                 }
                 rep.pullAll(d, 500);

@@ -138,6 +138,30 @@ class PullServesScopeRemovalsAndPagesTest extends StackTest {
     }
 
     @Test
+    void aCommitBehindAnOlderRunningTransactionWaitsUntilThatOneEnds() throws Exception {
+        Fixtures.User gina = fixtures.mobileUser(tenant);
+        Fixtures.Device d = fixtures.device(tenant, gina.id());
+        String start = pull(d, null, null).cursor();
+        UUID early = UUID.randomUUID();
+        UUID late = UUID.randomUUID();
+        try (java.sql.Connection older = stack().connect()) {
+            older.setAutoCommit(false);
+            try (Statement s = older.createStatement()) {
+                // the older transaction takes its txid first, then holds
+                s.execute("INSERT INTO " + tenant.schema() + ".notes (id, owner, body) VALUES ('" + early + "', '" + gina.id() + "', 'early')");
+            }
+            sql("INSERT INTO $S.notes (id, owner, body) VALUES ('" + late + "', '" + gina.id() + "', 'late')");
+            PullResult during = pull(d, start, null);
+            assertEquals(0, during.changes().size(), "the later commit is held back while an older transaction runs");
+            older.commit();
+            PullResult after = pull(d, during.cursor(), null);
+            assertEquals(List.of(early.toString(), late.toString()),
+                    after.changes().stream().map(ch -> ((Map<?, ?>) ch.get("pk")).get("id").toString()).toList(),
+                    "both arrive, in txid order, once the older one committed");
+        }
+    }
+
+    @Test
     void pagesFollowHasMoreAndBootstrapFromZeroGivesCurrentState() {
         Fixtures.User dave = fixtures.mobileUser(tenant);
         Fixtures.Device daveDevice = fixtures.device(tenant, dave.id());
