@@ -100,6 +100,7 @@ class SdkPropagationBenchmark {
         PosduifDevice b = PosduifDevice.inMemory(PosduifDevice.Options.defaults().withBaseUrl(url));
         b.enroll(web.createEnrollmentPayload("alice"), "alice", DeviceInfo.jvm());
         UUID alice = UUID.fromString(a.userId());
+        assertEquals(a.userId(), b.userId(), "A and B must be two devices of one user (a token bound to the username)");
         a.sync();
         b.sync();
 
@@ -188,7 +189,7 @@ class SdkPropagationBenchmark {
         StringBuilder md = new StringBuilder();
         md.append("<!-- realtime-sdk:begin (written by e2e SdkPropagationBenchmark; do not edit by hand) -->\n");
         md.append("### Realtime: end to end with the SDK\n\n");
-        md.append("Run: `./mvnw -B -pl e2e test -Dtest=SdkPropagationBenchmark -Dposduif.soak=true -Dsurefire.failIfNoSpecifiedTests=false`, ")
+        md.append("Run: `./mvnw -B -pl e2e -am test -Dtest=SdkPropagationBenchmark -Dposduif.soak=true -Dsurefire.failIfNoSpecifiedTests=false`, ")
                 .append(Instant.now().toString(), 0, 16).append("Z, load average ").append(load()).append(". ")
                 .append("Functions in the test JVM, the relay as its own process, ").append(OTHERS + 2)
                 .append(" device streams open (A and B of one user, ").append(OTHERS).append(" of another). Times start when A calls `sync()` (its push request), ")
