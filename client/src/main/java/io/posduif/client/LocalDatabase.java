@@ -47,6 +47,7 @@ final class LocalDatabase implements AutoCloseable {
     private final Object lock = new Object();
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private volatile AppInstructions instructions;
+    private long lastClientTsMillis = -1;
 
     LocalDatabase(String jdbcUrl) {
         try {
@@ -348,8 +349,8 @@ final class LocalDatabase implements AutoCloseable {
         if (kind == WriteKind.UPDATE && changed.isEmpty()) {
             throw new LocalWriteException("VALIDATION_ERROR", "update of " + tableName + " changes no column");
         }
-        String clientTs = Json.timestamp(Instant.now());
         return inTx(() -> {
+            String clientTs = nextClientTs();
             boolean wrote;
             switch (kind) {
                 case INSERT -> {
@@ -376,6 +377,24 @@ final class LocalDatabase implements AutoCloseable {
             }
             return true;
         });
+    }
+
+    /**
+     * Strictly increasing per device: two writes in one millisecond must not tie, because the
+     * server breaks client_ts ties by op_id (random), which could let the earlier write win.
+     */
+    private String nextClientTs() throws SQLException {
+        if (lastClientTsMillis < 0) {
+            lastClientTsMillis = 0;
+            try (Statement st = conn.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT max(client_ts) FROM _posduif_outbox")) {
+                if (rs.next() && rs.getString(1) != null) {
+                    lastClientTsMillis = Instant.parse(rs.getString(1)).toEpochMilli();
+                }
+            }
+        }
+        lastClientTsMillis = Math.max(System.currentTimeMillis(), lastClientTsMillis + 1);
+        return Json.timestamp(Instant.ofEpochMilli(lastClientTsMillis));
     }
 
     private ObjectNode normalize(TableDef t, Map<String, ?> values, boolean full) {

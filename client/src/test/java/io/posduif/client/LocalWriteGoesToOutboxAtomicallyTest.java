@@ -73,6 +73,18 @@ class LocalWriteGoesToOutboxAtomicallyTest {
     }
 
     @Test
+    void clientTimestampsStrictlyIncreaseEvenWithinOneMillisecond() {
+        for (int i = 0; i < 50; i++) {
+            db.write("notes", LocalDatabase.WriteKind.UPSERT, Map.of("id", ID, "title", "v" + i));
+        }
+        List<LocalDatabase.OutboxOp> ops = db.outboxBatch(100);
+        for (int i = 1; i < ops.size(); i++) {
+            assertTrue(ops.get(i).clientTs().compareTo(ops.get(i - 1).clientTs()) > 0,
+                    ops.get(i - 1).clientTs() + " then " + ops.get(i).clientTs());
+        }
+    }
+
+    @Test
     void deleteQueuesKeyOnlyAndMissingRowQueuesNothing() {
         db.write("notes", LocalDatabase.WriteKind.INSERT, Map.of("id", ID, "title", "a"));
         assertTrue(db.write("notes", LocalDatabase.WriteKind.DELETE, Map.of("id", ID)));

@@ -40,6 +40,8 @@ public final class E2eServer {
             props.put("micronaut.server.port", -1);
             // sse-relay is on the e2e classpath too; its beans belong to the relay process, not this one.
             props.put("posduif.relay.enabled", "false");
+            // one JVM enrolls dozens of devices from one address in seconds; rate-limit tests live in functions
+            props.put("posduif.rate-limit.enabled", "false");
             EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, props);
             shared = new E2eServer(stack, server.getApplicationContext(), server);
             Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "posduif-e2e-server-stop"));
