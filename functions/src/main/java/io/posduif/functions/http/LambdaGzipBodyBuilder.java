@@ -43,6 +43,8 @@ final class LambdaGzipBodyBuilder implements BodyBuilder {
         } catch (Exception e) {
             throw new ApiException(io.posduif.protocol.ErrorCode.INVALID_GZIP, "body could not be read");
         }
+        // endpoints taking raw bytes (push) inflate through GzipBodies; tell them it is done
+        request.setAttribute(GzipBodies.INFLATED, true);
         return delegate.buildBody(() -> new ByteArrayInputStream(plain), request);
     }
 }
