@@ -74,12 +74,14 @@ public class StreamReader implements Runnable {
         boolean failing = false;
         while (running) {
             try {
-                addNewTenants();
+                // streams asked for by a connection first: their start id was taken before that
+                // client could miss anything; the periodic refresh's "current end" may be later
                 if (!requested.isEmpty()) {
                     requested.forEach(positions::putIfAbsent);
                     requested.keySet().removeAll(positions.keySet());
                     watching = Set.copyOf(positions.keySet());
                 }
+                addNewTenants();
                 if (positions.isEmpty()) {
                     healthy = redis.ping();
                     Thread.sleep(config.readBlock().toMillis());
