@@ -1,9 +1,5 @@
 package io.posduif.functions.lambda;
 
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import io.micronaut.context.ApplicationContextBuilder;
-import io.micronaut.function.aws.proxy.payload2.APIGatewayV2HTTPEventFunction;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -22,10 +18,8 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
@@ -49,7 +43,7 @@ class LambdaFunctionUrlAnswersLikeNettyTest extends StackTest {
     @Inject
     Tenants tenants;
 
-    APIGatewayV2HTTPEventFunction lambda;
+    FunctionUrlInvoker lambda;
     RawHttp netty;
     String token;
     final JsonMapper json = JsonMapper.createDefault();
@@ -61,13 +55,7 @@ class LambdaFunctionUrlAnswersLikeNettyTest extends StackTest {
 
     @BeforeAll
     void setUp() {
-        Map<String, Object> props = new HashMap<>(getProperties());
-        lambda = new APIGatewayV2HTTPEventFunction() {
-            @Override
-            protected ApplicationContextBuilder newApplicationContextBuilder() {
-                return super.newApplicationContextBuilder().environments("lambda").properties(props);
-            }
-        };
+        lambda = new FunctionUrlInvoker(getProperties());
         netty = new RawHttp(server.getURI());
         TenantId t = fixtures.newTenant("lambda");
         token = fixtures.webUser(t).token();
@@ -75,7 +63,7 @@ class LambdaFunctionUrlAnswersLikeNettyTest extends StackTest {
 
     @AfterAll
     void close() {
-        lambda.getApplicationContext().close();
+        lambda.close();
     }
 
     record Answer(int status, Map<String, String> headers, byte[] body) {
@@ -85,51 +73,11 @@ class LambdaFunctionUrlAnswersLikeNettyTest extends StackTest {
     }
 
     Answer viaLambda(String method, String path, Map<String, String> headers, byte[] body) {
-        String rawPath = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
-        String query = path.contains("?") ? path.substring(path.indexOf('?') + 1) : "";
-        Map<String, String> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        h.put("host", "abcdefghijklmnop.lambda-url.eu-west-1.on.aws");
-        h.put("x-forwarded-proto", "https");
-        headers.forEach((k, v) -> h.put(k.toLowerCase(), v));
-        Map<String, String> qs = new HashMap<>();
-        if (!query.isEmpty()) {
-            for (String kv : query.split("&")) {
-                String[] p = kv.split("=", 2);
-                qs.put(p[0], p.length > 1 ? p[1] : "");
-            }
-        }
-        boolean binary = body != null && "gzip".equalsIgnoreCase(h.get("content-encoding"));
-        APIGatewayV2HTTPEvent event = APIGatewayV2HTTPEvent.builder()
-                .withVersion("2.0")
-                .withRouteKey("$default")
-                .withRawPath(rawPath)
-                .withRawQueryString(query)
-                .withQueryStringParameters(qs.isEmpty() ? null : qs)
-                .withHeaders(new HashMap<>(h))
-                .withBody(body == null ? null : binary ? Base64.getEncoder().encodeToString(body) : new String(body, StandardCharsets.UTF_8))
-                .withIsBase64Encoded(binary)
-                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
-                        .withDomainName("abcdefghijklmnop.lambda-url.eu-west-1.on.aws")
-                        .withRequestId("lambda-request-1")
-                        .withRouteKey("$default")
-                        .withStage("$default")
-                        .withTimeEpoch(System.currentTimeMillis())
-                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder()
-                                .withMethod(method).withPath(rawPath).withProtocol("HTTP/1.1")
-                                .withSourceIp("203.0.113.9").withUserAgent("test").build())
-                        .build())
-                .build();
-        APIGatewayV2HTTPResponse r = lambda.handleRequest(event, null);
-        byte[] out = r.getBody() == null ? new byte[0]
-                : r.getIsBase64Encoded() ? Base64.getDecoder().decode(r.getBody()) : r.getBody().getBytes(StandardCharsets.UTF_8);
-        Map<String, String> rh = new HashMap<>();
-        if (r.getHeaders() != null) {
-            rh.putAll(r.getHeaders());
-        }
-        if (r.getMultiValueHeaders() != null) {
-            r.getMultiValueHeaders().forEach((k, v) -> rh.putIfAbsent(k, String.join(",", v)));
-        }
-        return new Answer(r.getStatusCode(), rh, out);
+        // a Function URL delivers a gzip body base64-encoded; everything else as text
+        boolean binary = body != null && headers.entrySet().stream()
+                .anyMatch(e -> e.getKey().equalsIgnoreCase("content-encoding") && e.getValue().equalsIgnoreCase("gzip"));
+        FunctionUrlInvoker.Answer a = lambda.send(method, path, headers, body, binary);
+        return new Answer(a.status(), a.headers(), a.rawBody());
     }
 
     Answer viaNetty(String method, String path, Map<String, String> headers, byte[] body) {
