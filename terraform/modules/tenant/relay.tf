@@ -32,6 +32,10 @@ locals {
         POSDUIF_DATABASE_URL          = local.jdbc_url
         POSDUIF_REDIS_MODE            = local.redis_mode
         POSDUIF_SSE_HEARTBEAT_SECONDS = tostring(var.sse_heartbeat_seconds)
+        # Browsers read streams cross-origin from the console: its custom origin and the api
+        # Function URL that serves it. The relay allows no origin unless told (no wildcard).
+        POSDUIF_RELAY_ALLOWED_ORIGIN = join(",", concat([var.console_origin],
+        [for k, u in aws_lambda_function_url.this : trimsuffix(u.function_url, "/") if k == "api"]))
       } : { name = k, value = v }
     ]
     # ECS resolves these when the task starts; they never appear in the task definition.

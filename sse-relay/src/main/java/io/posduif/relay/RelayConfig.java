@@ -1,6 +1,7 @@
 package io.posduif.relay;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.bind.annotation.Bindable;
 
 import java.time.Duration;
@@ -20,7 +21,10 @@ import java.time.Duration;
  * @param presenceRefresh   how often {@code last_seen} of connected devices is refreshed
  * @param presenceStaleAfter a device marked online whose {@code last_seen} is older is marked
  *                          offline by the tenant's leader (its relay died)
- * @param allowedOrigin     {@code Access-Control-Allow-Origin} of the streams (browsers)
+ * @param allowedOrigin     browser origins allowed to read streams cross-origin (CORS),
+ *                          comma-separated ({@code https://console.example.com}); unset = none.
+ *                          {@code *} only if configured: no default wildcard, a production relay
+ *                          answers only the console it was deployed with
  */
 @ConfigurationProperties("posduif.relay")
 public record RelayConfig(@Bindable(defaultValue = "15s") Duration heartbeat,
@@ -33,5 +37,5 @@ public record RelayConfig(@Bindable(defaultValue = "15s") Duration heartbeat,
                           @Bindable(defaultValue = "2s") Duration leaderCheck,
                           @Bindable(defaultValue = "60s") Duration presenceRefresh,
                           @Bindable(defaultValue = "3m") Duration presenceStaleAfter,
-                          @Bindable(defaultValue = "*") String allowedOrigin) {
+                          @Nullable String allowedOrigin) {
 }

@@ -141,6 +141,9 @@ public final class LocalStack {
         say("starting functions on :" + functionsPort + " and sse-relay on :" + relayPort);
         Map<String, String> relayEnv = new LinkedHashMap<>(childEnv);
         relayEnv.put("MICRONAUT_SERVER_PORT", relayPort);
+        // the console (served by functions) reads the relay cross-origin; the relay allows no origin by default
+        relayEnv.putIfAbsent("POSDUIF_RELAY_ALLOWED_ORIGIN", env.getOrDefault("POSDUIF_RELAY_ALLOWED_ORIGIN",
+                host + ":" + functionsPort + ",http://127.0.0.1:" + functionsPort));
         Map<String, String> functionsEnv = new LinkedHashMap<>(childEnv);
         functionsEnv.put("MICRONAUT_SERVER_PORT", functionsPort);
         children.add(launch(functionsJar, functionsEnv, "functions"));

@@ -26,7 +26,7 @@ final class HttpReplies {
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
         r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        allowOrigin(r.headers(), origin);
         if (code == ErrorCode.UNAUTHORIZED || code == ErrorCode.WRONG_TOKEN_TYPE || code == ErrorCode.DEVICE_REVOKED
                 || code == ErrorCode.DEVICE_MISMATCH) {
             r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
@@ -37,10 +37,21 @@ final class HttpReplies {
         ch.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** CORS preflight: browsers ask before sending Authorization or Last-Event-ID cross-origin. */
+    /**
+     * {@code Access-Control-Allow-Origin} when {@link Cors} allowed the request's origin (null =
+     * none); {@code Vary: Origin} because the answer depends on it (caches must not mix origins).
+     */
+    static void allowOrigin(io.netty.handler.codec.http.HttpHeaders h, String origin) {
+        if (origin != null) {
+            h.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        }
+        h.set(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
+    }
+
+    /** CORS preflight of an allowed origin: browsers ask before sending Authorization or Last-Event-ID cross-origin. */
     static void preflight(Channel ch, String origin) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
-        r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        allowOrigin(r.headers(), origin);
         r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, OPTIONS");
         r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Last-Event-ID, X-Device-ID, Cache-Control");
         r.headers().set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600");

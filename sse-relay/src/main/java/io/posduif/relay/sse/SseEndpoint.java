@@ -55,10 +55,12 @@ public class SseEndpoint {
     private final RelayExecutors executors;
     private final RelayConfig config;
     private final StreamReader reader;
+    private final Cors cors;
 
     SseEndpoint(TokenValidator tokens, TenantDirectory tenants, Devices devices, Hub hub, RedisStreams redis,
-                RelayExecutors executors, RelayConfig config, StreamReader reader) {
+                RelayExecutors executors, RelayConfig config, StreamReader reader, Cors cors) {
         this.reader = reader;
+        this.cors = cors;
         this.tokens = tokens;
         this.tenants = tenants;
         this.devices = devices;
@@ -82,8 +84,14 @@ public class SseEndpoint {
     }
 
     void open(Channel ch, HttpRequest req) {
-        String origin = config.allowedOrigin();
+        String requestOrigin = req.headers().get(HttpHeaderNames.ORIGIN);
+        String origin = cors.allow(requestOrigin);
         if (HttpMethod.OPTIONS.equals(req.method())) {
+            if (origin == null) {
+                // a page of an origin that was not configured: no permission to send the token here
+                HttpReplies.error(ch, null, ErrorCode.FORBIDDEN, "origin not allowed: set posduif.relay.allowed-origin");
+                return;
+            }
             HttpReplies.preflight(ch, origin);
             return;
         }
@@ -135,11 +143,10 @@ public class SseEndpoint {
             lastEventId = param(q, "last_event_id");
         }
         String resumeFrom = lastEventId == null || lastEventId.isBlank() ? null : lastEventId.trim();
-        executors.io().execute(() -> admit(ch, p, resumeFrom));
+        executors.io().execute(() -> admit(ch, p, resumeFrom, origin));
     }
 
-    private void admit(Channel ch, Principal p, String resumeFrom) {
-        String origin = config.allowedOrigin();
+    private void admit(Channel ch, Principal p, String resumeFrom, String origin) {
         Set<String> buckets = null;
         try {
             if (!tenants.exists(p.tenant())) {
@@ -169,10 +176,10 @@ public class SseEndpoint {
             // Redis down: the reader picks the tenant up at its next refresh; the client gets reset then
         }
         Set<String> b = buckets;
-        ch.eventLoop().execute(() -> start(ch, p, b, resumeFrom));
+        ch.eventLoop().execute(() -> start(ch, p, b, resumeFrom, origin));
     }
 
-    private void start(Channel ch, Principal p, Set<String> buckets, String resumeFrom) {
+    private void start(Channel ch, Principal p, Set<String> buckets, String resumeFrom, String origin) {
         if (!ch.isActive() || ch.pipeline().get(PENDING) == null) {
             return;
         }
@@ -183,7 +190,7 @@ public class SseEndpoint {
         head.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache, no-store");
         head.headers().set("X-Accel-Buffering", "no");
         head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        head.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, config.allowedOrigin());
+        HttpReplies.allowOrigin(head.headers(), origin);
         ch.write(head, ch.voidPromise());
         ch.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(OPENING)), ch.voidPromise());
         hub.add(conn);

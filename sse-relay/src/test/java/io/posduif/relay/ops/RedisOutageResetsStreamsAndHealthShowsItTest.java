@@ -50,6 +50,9 @@ class RedisOutageResetsStreamsAndHealthShowsItTest {
             Thread.sleep(1500);
             HttpResponse<String> down = http.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(503, down.statusCode(), down.body());
+            // the wire error format of docs/protocol.md §2, like functions' /health
+            assertTrue(down.body().startsWith("{\"error\":{\"code\":\"SERVICE_UNAVAILABLE\""), down.body());
+            assertTrue(down.body().contains("\"checks\":{\"postgres\":\"UP\",\"redis\":\"DOWN\"}"), down.body());
             assertTrue(!c.closedByServer.get(), "device streams stay open while Redis is down");
 
             redis = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"").build();

@@ -41,10 +41,36 @@ class BrowserEventSourceReceivesAndResumesTest extends RelayTest {
     @Inject
     Hub hub;
     final Streams streams = Streams.shared();
+    /** The page's server, started before the relay so the relay can be told its origin. */
+    private HttpServer pages;
+    private volatile byte[] page = new byte[0];
+
+    /**
+     * The relay allows exactly the page's origin (there is no wildcard by default), as a
+     * deployment allows exactly its console's.
+     */
+    @Override
+    protected Map<String, String> extraProperties() {
+        try {
+            pages = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        pages.createContext("/", x -> {
+            byte[] b = page;
+            x.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            x.sendResponseHeaders(200, b.length);
+            x.getResponseBody().write(b);
+            x.close();
+        });
+        pages.start();
+        return Map.of("posduif.relay.allowed-origin", "http://127.0.0.1:" + pages.getAddress().getPort());
+    }
 
     @AfterAll
     void close() {
         streams.close();
+        pages.stop(0);
     }
 
     private static ChromeDriver chromium(Path profile) {
@@ -85,23 +111,14 @@ class BrowserEventSourceReceivesAndResumesTest extends RelayTest {
         String t = TestTenants.create("browser");
         UUID user = TestTenants.user(t, "web");
         String streamUrl = "http://127.0.0.1:" + relay.getPort() + "/sse/web/" + user + "?access_token=" + TestTokens.web(t, user);
-        String page = "<!doctype html><html><body><script>"
+        page = ("<!doctype html><html><body><script>"
                 + "window.posduif = {events: [], opens: 0, errors: 0};"
                 + "const es = new EventSource(" + "'" + streamUrl + "'" + ");"
                 + "es.onopen = () => window.posduif.opens++;"
                 + "es.onerror = () => window.posduif.errors++;"
                 + "['new_message','message_read','presence','device_enrolled','reset'].forEach(type =>"
                 + "  es.addEventListener(type, e => window.posduif.events.push({type: type, id: e.lastEventId, data: e.data})));"
-                + "</script></body></html>";
-        HttpServer pages = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        pages.createContext("/", x -> {
-            byte[] b = page.getBytes(StandardCharsets.UTF_8);
-            x.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-            x.sendResponseHeaders(200, b.length);
-            x.getResponseBody().write(b);
-            x.close();
-        });
-        pages.start();
+                + "</script></body></html>").getBytes(StandardCharsets.UTF_8);
         Path profile = Files.createTempDirectory("posduif-chromium-");
         ChromeDriver browser = chromium(profile);
         try {
@@ -141,7 +158,6 @@ class BrowserEventSourceReceivesAndResumesTest extends RelayTest {
             assertTrue(all.stream().noneMatch(e -> "reset".equals(e.get("type"))), "a fresh resume needs no reset");
         } finally {
             browser.quit();
-            pages.stop(0);
         }
     }
 }
