@@ -10,6 +10,7 @@ import io.posduif.protocol.ErrorCode;
 import io.posduif.relay.stream.RedisStreams;
 import io.posduif.relay.tenant.TenantDirectory;
 import jakarta.annotation.PreDestroy;
+import jakarta.annotation.security.PermitAll;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,8 @@ import java.util.concurrent.TimeUnit;
  * explicit 503 rather than a hung check.
  */
 @Controller("/health")
+// anonymous like functions' /health; matters where micronaut-security shares the classpath (e2e)
+@PermitAll
 final class HealthController {
 
     private static final Logger LOG = LoggerFactory.getLogger(HealthController.class);
