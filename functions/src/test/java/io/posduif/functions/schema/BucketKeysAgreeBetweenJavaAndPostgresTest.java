@@ -1,7 +1,6 @@
 package io.posduif.functions.schema;
 
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.posduif.functions.db.Db;
 import io.posduif.functions.support.Fixtures;
 import io.posduif.functions.support.StackTest;
 import io.posduif.functions.tenant.TenantId;
@@ -22,7 +21,6 @@ import java.util.Set;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * The capture trigger computes bucket keys in SQL, push scope checks compute them in Java; a
@@ -36,8 +34,6 @@ class BucketKeysAgreeBetweenJavaAndPostgresTest extends StackTest {
     Fixtures fixtures;
     @Inject
     SchemaApplier applier;
-    @Inject
-    Db db;
 
     static final String SCHEMA = """
             tables:
@@ -62,7 +58,6 @@ class BucketKeysAgreeBetweenJavaAndPostgresTest extends StackTest {
         SchemaDefinition def = SchemaParser.parse("agree.yaml", SCHEMA);
         applier.apply(t, def, false, "test");
         TableDef table = def.tables().get(0);
-        CaptureRecorder.install(db, t);
         Random rnd = new Random(42);
         UUID[] users = {UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID()};
         String[] texts = {"a", "b|c", "it's", "x&y=z", "%", "", "A"};
@@ -104,14 +99,14 @@ class BucketKeysAgreeBetweenJavaAndPostgresTest extends StackTest {
                 nonEmpty += sql.isEmpty() ? 0 : 1;
             }
         }
-        // the trigger recorded the same keys as new buckets of each insert, and no old buckets
+        // the capture trigger recorded the same keys as the buckets of each inserted row, and no removals
         try (Connection c = stack().connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT p_pk->>'id', p_old_buckets, p_new_buckets, p_op FROM " + t.schema() + ".posduif_test_captured")) {
+             ResultSet rs = s.executeQuery("SELECT pk->>'id', removed, buckets, deleted FROM " + t.schema() + ".posduif_changes WHERE tbl = 'things'")) {
             int n = 0;
             while (rs.next()) {
                 n++;
-                assertEquals("INSERT", rs.getString(4));
-                assertNull(rs.getArray(2));
+                assertEquals(false, rs.getBoolean(4));
+                assertEquals(Set.of(), toSet(rs.getArray(2)));
                 assertEquals(f.bucketsOfRow(rows.get(Integer.parseInt(rs.getString(1)))), toSet(rs.getArray(3)));
             }
             assertEquals(400, n);
@@ -136,31 +131,40 @@ class BucketKeysAgreeBetweenJavaAndPostgresTest extends StackTest {
     void updatesAndDeletesCarryOldAndNewBuckets() throws Exception {
         TenantId t = fixtures.newTenant("sbuck");
         applier.apply(t, SchemaParser.parse("demo.yaml", java.nio.file.Files.readString(java.nio.file.Path.of("../infra/tenants/demo.yaml"))), false, "test");
-        CaptureRecorder.install(db, t);
         UUID a = UUID.randomUUID();
         UUID b = UUID.randomUUID();
         UUID c2 = UUID.randomUUID();
         UUID id = UUID.randomUUID();
+        String entry = "SELECT tbl, pk::text, data IS NULL, deleted, buckets, removed FROM " + t.schema() + ".posduif_changes WHERE tbl = 'messages'";
         try (Connection c = stack().connect(); Statement s = c.createStatement()) {
             s.execute("INSERT INTO " + t.schema() + ".messages (id, sender_id, recipient_id, content) VALUES ('" + id + "', '" + a + "', '" + b + "', 'hi')");
-            s.execute("UPDATE " + t.schema() + ".messages SET recipient_id = '" + c2 + "' WHERE id = '" + id + "'");
-            s.execute("DELETE FROM " + t.schema() + ".messages WHERE id = '" + id + "'");
-            try (ResultSet rs = s.executeQuery("SELECT p_table, p_op, p_pk::text, p_row IS NULL, p_old_buckets, p_new_buckets FROM "
-                    + t.schema() + ".posduif_test_captured ORDER BY seq")) {
+            try (ResultSet rs = s.executeQuery(entry)) {
                 rs.next();
                 assertEquals("messages", rs.getString(1));
-                assertEquals("INSERT", rs.getString(2));
-                assertEquals("{\"id\": \"" + id + "\"}", rs.getString(3));
-                assertEquals(Set.of("messages|user_id=" + a, "messages|user_id=" + b), toSet(rs.getArray(6)));
-                rs.next();
-                assertEquals("UPDATE", rs.getString(2));
+                assertEquals("{\"id\": \"" + id + "\"}", rs.getString(2));
+                assertEquals(false, rs.getBoolean(3));
                 assertEquals(Set.of("messages|user_id=" + a, "messages|user_id=" + b), toSet(rs.getArray(5)));
-                assertEquals(Set.of("messages|user_id=" + a, "messages|user_id=" + c2), toSet(rs.getArray(6)));
+                assertEquals(Set.of(), toSet(rs.getArray(6)));
+                assertEquals(false, rs.next(), "one entry per row");
+            }
+            // the recipient changes: b's holders hear the row left them
+            s.execute("UPDATE " + t.schema() + ".messages SET recipient_id = '" + c2 + "' WHERE id = '" + id + "'");
+            try (ResultSet rs = s.executeQuery(entry)) {
                 rs.next();
-                assertEquals("DELETE", rs.getString(2));
-                assertEquals(true, rs.getBoolean(4));
+                assertEquals(false, rs.getBoolean(4));
                 assertEquals(Set.of("messages|user_id=" + a, "messages|user_id=" + c2), toSet(rs.getArray(5)));
-                assertNull(rs.getArray(6));
+                assertEquals(Set.of("messages|user_id=" + b), toSet(rs.getArray(6)));
+                assertEquals(false, rs.next(), "one entry per row");
+            }
+            // a delete is in no bucket and removes the row from every bucket it was in since
+            s.execute("DELETE FROM " + t.schema() + ".messages WHERE id = '" + id + "'");
+            try (ResultSet rs = s.executeQuery(entry)) {
+                rs.next();
+                assertEquals(true, rs.getBoolean(3));
+                assertEquals(true, rs.getBoolean(4));
+                assertEquals(Set.of(), toSet(rs.getArray(5)));
+                assertEquals(Set.of("messages|user_id=" + a, "messages|user_id=" + b, "messages|user_id=" + c2), toSet(rs.getArray(6)));
+                assertEquals(false, rs.next(), "one entry per row");
             }
         }
     }

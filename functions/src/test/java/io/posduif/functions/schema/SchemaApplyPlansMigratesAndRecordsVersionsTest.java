@@ -77,8 +77,9 @@ class SchemaApplyPlansMigratesAndRecordsVersionsTest extends StackTest {
             assertEquals(1, count(t, "SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + t.schema() + "' AND table_name = '" + table + "'"), table);
         }
         assertEquals(0, count(t, "SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + t.schema() + "' AND table_name = 'drafts'"));
-        assertEquals(5, count(t, "SELECT count(*) FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-                + "WHERE n.nspname = '" + t.schema() + "' AND g.tgname = 'posduif_capture'"));
+        // statement-level capture: an insert, an update and a delete trigger per synced table
+        assertEquals(5 * 3, count(t, "SELECT count(*) FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE n.nspname = '" + t.schema() + "' AND g.tgname LIKE 'posduif\\_capture\\_%' AND (g.tgtype & 1) = 0"));
         String plan1 = string(t, "SELECT plan::text FROM " + t.schema() + ".posduif_schema_versions WHERE version = 1");
         assertTrue(plan1.contains("create_table"), plan1);
         assertTrue(string(t, "SELECT checksum FROM " + t.schema() + ".posduif_schema_versions").startsWith("sha256:"));
@@ -140,20 +141,20 @@ class SchemaApplyPlansMigratesAndRecordsVersionsTest extends StackTest {
     void tablesThatStopBeingSyncedLoseTheirTrigger() throws Exception {
         TenantId t = fixtures.newTenant("strig");
         applier.apply(t, SchemaParser.parse("v1.yaml", V1), false, "test");
-        assertEquals(1, triggers(t, "notes"));
+        assertEquals(3, triggers(t, "notes"));
         String v2 = V1.replace("    sync: mobile-synced\n    filter: owner_id = :user_id\n", "    sync: web-only\n");
         applier.apply(t, SchemaParser.parse("v2.yaml", v2), false, "test");
         assertEquals(0, triggers(t, "notes"));
         assertEquals(0, count(t, "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = '"
                 + t.schema() + "' AND p.proname = '" + CaptureTriggers.functionName("notes") + "'"));
         applier.apply(t, SchemaParser.parse("v1.yaml", V1), false, "test");
-        assertEquals(1, triggers(t, "notes"));
+        assertEquals(3, triggers(t, "notes"));
         assertEquals(3, registry.current(t).version());
     }
 
     private int triggers(TenantId t, String table) throws SQLException {
         return count(t, "SELECT count(*) FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-                + "WHERE n.nspname = '" + t.schema() + "' AND c.relname = '" + table + "' AND g.tgname = 'posduif_capture'");
+                + "WHERE n.nspname = '" + t.schema() + "' AND c.relname = '" + table + "' AND g.tgname LIKE 'posduif\\_capture%'");
     }
 
     static int count(TenantId t, String sql) throws SQLException {
