@@ -69,6 +69,11 @@ final class SchemaPlanner {
             if (n.isSynced()) {
                 captures.add(new PlanStep("install_capture", n.name(), "(re)generate the change-capture trigger of " + n.name(), false,
                         CaptureTriggers.installSql(tenant, n)));
+                String why = recaptureReason(o, n);
+                if (why != null) {
+                    captures.add(new PlanStep("recapture", n.name(), "re-record every row of " + n.name() + " in the change log ("
+                            + why + ")", false, List.of(CaptureTriggers.recaptureSql(tenant, n))));
+                }
             } else if (o != null && o.isSynced() && onServer(n)) {
                 captures.add(new PlanStep("drop_capture", n.name(), "remove the change-capture trigger of " + n.name()
                         + " (no longer mobile-synced)", false, CaptureTriggers.dropSql(tenant, n.name(), true)));
@@ -78,6 +83,41 @@ final class SchemaPlanner {
         out.addAll(changes);
         out.addAll(captures);
         return out;
+    }
+
+    /**
+     * Why the change log's entries of an existing table no longer describe its rows, or null.
+     * Entries carry the buckets and the wire form of the row as of their write; after a filter
+     * change devices would be routed by the old rule, after a column change they would receive
+     * stale row shapes, and a table that just became synced has no entries at all. Re-recording
+     * every row (after the new trigger is installed) gives each row a fresh entry: holders of the
+     * old buckets get a removal, holders of the new ones the row.
+     */
+    static String recaptureReason(TableDef o, TableDef n) {
+        if (!onServer(o)) {
+            return null; // created by this plan: empty
+        }
+        if (!o.isSynced()) {
+            return "it becomes mobile-synced";
+        }
+        String oldFilter = o.filter() == null ? null : o.filter().source();
+        String newFilter = n.filter() == null ? null : n.filter().source();
+        if (!java.util.Objects.equals(oldFilter, newFilter)) {
+            return "its filter changed";
+        }
+        if (!o.primaryKey().equals(n.primaryKey())) {
+            return "its primary key changed";
+        }
+        if (!wireShape(o).equals(wireShape(n))) {
+            return "its columns changed";
+        }
+        return null;
+    }
+
+    private static Map<String, ColumnType> wireShape(TableDef t) {
+        Map<String, ColumnType> shape = new java.util.TreeMap<>();
+        t.columns().forEach(c -> shape.put(c.name(), c.type()));
+        return shape;
     }
 
     private static void diffTable(TenantId tenant, TableDef o, TableDef n, List<PlanStep> out) {
