@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The periodic jobs of every relay on one scheduler thread: heartbeats for all streams (one pass,
- * one shared frame, no timer per connection) and the {@code last_seen} refresh of connected devices.
+ * one shared frame, batched per event loop, no timer per connection) and the {@code last_seen} refresh of connected devices.
  */
 @Context
 class Ticks {
@@ -23,7 +23,7 @@ class Ticks {
         long hb = config.heartbeat().toMillis();
         executors.scheduler().scheduleAtFixedRate(() -> {
             try {
-                hub.forEach(c -> c.heartbeat());
+                hub.heartbeat();
             } catch (RuntimeException e) {
                 LOG.warn("heartbeat pass failed: {}", e.toString());
             }

@@ -51,6 +51,8 @@ public class OutOfBandPublisher implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(OutOfBandPublisher.class);
     private static final int BUCKETS_PER_EVENT = 500;
     private static final long HOUSEKEEPING_MS = 30_000;
+    private static final long FIRST_RETRY_MS = 2;
+    private static final long MAX_RETRY_MS = 100;
 
     private final TenantDirectory tenants;
     private final RedisStreams redis;
@@ -68,6 +70,7 @@ public class OutOfBandPublisher implements Runnable {
     private Connection connection;
     private long nextLeaderCheck;
     private long nextHousekeeping;
+    private long retryMs = FIRST_RETRY_MS;
 
     OutOfBandPublisher(TenantDirectory tenants, RedisStreams redis, Presence presence, RelayConfig config, MeterRegistry meters,
                        @Value("${datasources.default.url}") String url,
@@ -107,7 +110,11 @@ public class OutOfBandPublisher implements Runnable {
                     nextHousekeeping = now + TimeUnit.MILLISECONDS.toNanos(HOUSEKEEPING_MS);
                     housekeeping();
                 }
-                PGNotification[] ns = connection.unwrap(PGConnection.class).getNotifications(dirty.isEmpty() ? 500 : 200);
+                // Entries held back by an older open transaction become drainable when it ends,
+                // which sends no notification: retry soon (2 ms, doubling to 100 ms) instead of a
+                // fixed 200 ms, which used to be added to every change that met a concurrent
+                // transaction (presence updates, autovacuum's analyze, other writers).
+                PGNotification[] ns = connection.unwrap(PGConnection.class).getNotifications(dirty.isEmpty() ? 500 : (int) retryMs);
                 if (ns != null) {
                     for (PGNotification n : ns) {
                         String p = n.getParameter();
@@ -121,6 +128,7 @@ public class OutOfBandPublisher implements Runnable {
                         dirty.remove(t);
                     }
                 }
+                retryMs = dirty.isEmpty() ? FIRST_RETRY_MS : Math.min(MAX_RETRY_MS, retryMs * 2);
             } catch (SQLException | RuntimeException e) {
                 if (!running) {
                     return;
@@ -171,14 +179,24 @@ public class OutOfBandPublisher implements Runnable {
     boolean drain(String tenant) throws SQLException {
         String table = "\"" + TenantDirectory.schema(tenant) + "\".\"posduif_realtime_pending\"";
         connection.setAutoCommit(false);
-        boolean remaining;
+        boolean remaining = false;
         try {
             Set<String> buckets = new TreeSet<>();
+            // One round trip takes the drainable keys and says whether visible ones are held back
+            // (committed, but behind an older open transaction: they need a retry, as that
+            // transaction's end sends no notification). Keys committed later notify by themselves.
+            // Every round trip here is on the plain-SQL path's latency.
             try (Statement s = connection.createStatement();
-                 ResultSet rs = s.executeQuery("WITH x AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) DELETE FROM "
-                         + table + " p USING x WHERE p.txid < x.xmin RETURNING p.bucket")) {
+                 ResultSet rs = s.executeQuery("WITH x AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),"
+                         + " d AS (DELETE FROM " + table + " p USING x WHERE p.txid < x.xmin RETURNING p.bucket)"
+                         + " SELECT d.bucket, false FROM d"
+                         + " UNION ALL SELECT NULL, true FROM x WHERE EXISTS (SELECT 1 FROM " + table + " h WHERE h.txid >= x.xmin)")) {
                 while (rs.next()) {
-                    buckets.add(rs.getString(1));
+                    if (rs.getBoolean(2)) {
+                        remaining = true;
+                    } else {
+                        buckets.add(rs.getString(1));
+                    }
                 }
             }
             if (!buckets.isEmpty()) {
@@ -195,11 +213,6 @@ public class OutOfBandPublisher implements Runnable {
                     }
                     published.increment();
                 }
-            }
-            connection.commit();
-            try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM " + table + ")")) {
-                rs.next();
-                remaining = rs.getBoolean(1);
             }
             connection.commit();
         } catch (SQLException e) {

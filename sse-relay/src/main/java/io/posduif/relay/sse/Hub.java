@@ -1,6 +1,9 @@
 package io.posduif.relay.sse;
 
 import io.micrometer.core.instrument.Counter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.util.concurrent.EventExecutor;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.posduif.relay.auth.Principal;
@@ -10,6 +13,7 @@ import io.posduif.relay.stream.StreamId;
 import jakarta.inject.Singleton;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,6 +26,9 @@ import java.util.function.Consumer;
  */
 @Singleton
 public class Hub {
+
+    /** Streams written per heartbeat task before the loop gets to run other work. */
+    static final int HEARTBEAT_BATCH = 512;
 
     private final Map<String, TenantStreams> tenants = new ConcurrentHashMap<>();
     private final AtomicInteger devices = new AtomicInteger();
@@ -42,23 +49,37 @@ public class Hub {
         this.slowDropped = Counter.builder("posduif.relay.slow.clients.dropped").description("streams closed because the client did not read").register(meters);
     }
 
+    /**
+     * A tenant's streams, grouped by the event loop that owns their channel, so that one event
+     * costs one task per loop (which writes to all of that loop's streams) instead of a task, a
+     * wake-up and a flush request per stream from a foreign thread.
+     */
     private static final class TenantStreams {
-        final Set<SseConnection> devices = ConcurrentHashMap.newKeySet();
-        final Set<SseConnection> web = ConcurrentHashMap.newKeySet();
+        final Map<EventExecutor, Set<SseConnection>> devices = new ConcurrentHashMap<>();
+        final Map<EventExecutor, Set<SseConnection>> web = new ConcurrentHashMap<>();
         /** Open streams per device on this relay: presence goes offline when the last one closes. */
         final Map<String, AtomicInteger> perDevice = new ConcurrentHashMap<>();
+    }
+
+    private static Set<SseConnection> loopSet(Map<EventExecutor, Set<SseConnection>> byLoop, SseConnection c) {
+        return byLoop.computeIfAbsent(c.channel.eventLoop(), k -> ConcurrentHashMap.newKeySet());
+    }
+
+    private static boolean removeFrom(Map<EventExecutor, Set<SseConnection>> byLoop, SseConnection c) {
+        Set<SseConnection> set = byLoop.get(c.channel.eventLoop());
+        return set != null && set.remove(c);
     }
 
     void add(SseConnection c) {
         TenantStreams t = tenants.computeIfAbsent(c.principal.tenant(), k -> new TenantStreams());
         if (c.isDevice()) {
-            t.devices.add(c);
+            loopSet(t.devices, c).add(c);
             devices.incrementAndGet();
             if (t.perDevice.computeIfAbsent(c.principal.deviceId(), k -> new AtomicInteger()).incrementAndGet() == 1) {
                 presence.online(c.principal);
             }
         } else {
-            t.web.add(c);
+            loopSet(t.web, c).add(c);
             web.incrementAndGet();
         }
     }
@@ -69,7 +90,7 @@ public class Hub {
             return;
         }
         if (c.isDevice()) {
-            if (t.devices.remove(c)) {
+            if (removeFrom(t.devices, c)) {
                 devices.decrementAndGet();
                 AtomicInteger n = t.perDevice.get(c.principal.deviceId());
                 if (n != null && n.decrementAndGet() <= 0) {
@@ -77,12 +98,20 @@ public class Hub {
                     presence.offline(c.principal);
                 }
             }
-        } else if (t.web.remove(c)) {
+        } else if (removeFrom(t.web, c)) {
             web.decrementAndGet();
         }
     }
 
-    /** Routes one stream entry to the streams that want it. Called by the single reader thread. */
+    /**
+     * Routes one stream entry to the streams that want it. Called by the stream reader for each
+     * entry, in stream order. The routing test runs here (a {@code sync_required} usually concerns
+     * a few devices among thousands: only their loops are woken); the writes run as one task per
+     * event loop that has recipients, which writes and flushes all of its streams in one go,
+     * instead of a task, a wake-up and a flush request per stream from a foreign thread. The
+     * frame is encoded once into one direct buffer that every write shares (retained
+     * duplicates: no per-stream copy).
+     */
     public void dispatch(StreamEntry e) {
         entries.increment();
         TenantStreams t = tenants.get(e.tenant());
@@ -92,9 +121,11 @@ public class Hub {
         if ("scopes_changed".equals(e.type())) {
             if (e.devices() != null) {
                 List<SseConnection> affected = new ArrayList<>();
-                for (SseConnection c : t.devices) {
-                    if (e.devices().contains(c.principal.deviceId())) {
-                        affected.add(c);
+                for (Set<SseConnection> set : t.devices.values()) {
+                    for (SseConnection c : set) {
+                        if (e.devices().contains(c.principal.deviceId())) {
+                            affected.add(c);
+                        }
                     }
                 }
                 scopes.reload(e.tenant(), affected);
@@ -105,28 +136,133 @@ public class Hub {
             case "sync_required", "schema_changed", "device_revoked" -> true;
             default -> false;
         };
-        for (SseConnection c : toDevices ? t.devices : t.web) {
-            if (c.wants(e)) {
-                c.send(e);
-                delivered.increment();
+        ByteBuf frame = null;
+        try {
+            for (Map.Entry<EventExecutor, Set<SseConnection>> loop : (toDevices ? t.devices : t.web).entrySet()) {
+                List<SseConnection> recipients = null;
+                for (SseConnection c : loop.getValue()) {
+                    if (c.wants(e)) {
+                        if (recipients == null) {
+                            recipients = new ArrayList<>();
+                        }
+                        recipients.add(c);
+                    }
+                }
+                if (recipients == null) {
+                    continue;
+                }
+                if (frame == null) {
+                    frame = shared(e.frame());
+                }
+                List<SseConnection> to = recipients;
+                ByteBuf f = frame.retain();
+                submit(loop.getKey(), f, () -> {
+                    for (SseConnection c : to) {
+                        c.send(e, f, e.frame().length);
+                    }
+                });
+                delivered.increment(to.size());
+            }
+        } finally {
+            if (frame != null) {
+                frame.release();
             }
         }
+    }
+
+    /** Runs {@code job} on {@code loop} and then releases its reference to {@code frame}. */
+    private static void submit(EventExecutor loop, ByteBuf frame, Runnable job) {
+        try {
+            loop.execute(() -> {
+                try {
+                    job.run();
+                } finally {
+                    frame.release();
+                }
+            });
+        } catch (RuntimeException rejected) {
+            // the loop is shutting down with its channels: nothing to write to
+            frame.release();
+        }
+    }
+
+    /**
+     * A direct buffer holding the frame already as one HTTP chunk ({@code <hex length>\r\n},
+     * frame, {@code \r\n}), shared (as retained duplicates) by every write of it: the socket
+     * write needs neither a copy nor the HTTP encoder per stream (see {@link SseConnection}).
+     */
+    static ByteBuf shared(byte[] frame) {
+        byte[] head = (Integer.toHexString(frame.length) + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return Unpooled.directBuffer(head.length + frame.length + 2).writeBytes(head).writeBytes(frame).writeByte('\r').writeByte('\n');
     }
 
     /** After Redis was unreachable: everyone pulls / reloads (docs/protocol.md §7). */
     public void resetAll(Map<String, StreamId> positions) {
         tenants.forEach((tenant, t) -> {
             StreamId at = positions.get(tenant);
-            byte[] frame = StreamEntry.frame(at == null || at.equals(StreamId.ZERO) ? "" : at.toString(), "reset", "{\"type\":\"reset\"}");
-            t.devices.forEach(c -> c.sendRaw(frame));
-            t.web.forEach(c -> c.sendRaw(frame));
+            byte[] reset = StreamEntry.frame(at == null || at.equals(StreamId.ZERO) ? "" : at.toString(), "reset", "{\"type\":\"reset\"}");
+            ByteBuf frame = shared(reset);
+            try {
+                for (Map<EventExecutor, Set<SseConnection>> byLoop : List.of(t.devices, t.web)) {
+                    byLoop.forEach((loop, streams) -> {
+                        frame.retain();
+                        submit(loop, frame, () -> streams.forEach(c -> c.sendRaw(frame, reset.length)));
+                    });
+                }
+            } finally {
+                frame.release();
+            }
         });
+    }
+
+    /**
+     * One heartbeat pass over every stream: per event loop, batches of {@link #HEARTBEAT_BATCH}
+     * streams, each batch submitting the next when done. An event submitted meanwhile therefore
+     * waits for at most one batch, not for the loop's whole pass (19,000 writes at once would
+     * delay every notification behind them: a latency spike every heartbeat interval).
+     */
+    public void heartbeat() {
+        ByteBuf frame = shared(SseConnection.HEARTBEAT);
+        try {
+            Map<EventExecutor, List<SseConnection>> byLoop = new HashMap<>();
+            tenants.values().forEach(t -> {
+                t.devices.forEach((loop, streams) -> byLoop.computeIfAbsent(loop, k -> new ArrayList<>()).addAll(streams));
+                t.web.forEach((loop, streams) -> byLoop.computeIfAbsent(loop, k -> new ArrayList<>()).addAll(streams));
+            });
+            byLoop.forEach((loop, streams) -> {
+                frame.retain();
+                heartbeatBatch(loop, streams, 0, frame);
+            });
+        } finally {
+            frame.release();
+        }
+    }
+
+    private static void heartbeatBatch(EventExecutor loop, List<SseConnection> streams, int from, ByteBuf frame) {
+        try {
+            loop.execute(() -> {
+                int to = Math.min(streams.size(), from + HEARTBEAT_BATCH);
+                try {
+                    for (int i = from; i < to; i++) {
+                        streams.get(i).sendRaw(frame, SseConnection.HEARTBEAT.length);
+                    }
+                } finally {
+                    if (to < streams.size()) {
+                        heartbeatBatch(loop, streams, to, frame);
+                    } else {
+                        frame.release();
+                    }
+                }
+            });
+        } catch (RuntimeException rejected) {
+            frame.release();
+        }
     }
 
     public void forEach(Consumer<SseConnection> action) {
         tenants.values().forEach(t -> {
-            t.devices.forEach(action);
-            t.web.forEach(action);
+            t.devices.values().forEach(set -> set.forEach(action));
+            t.web.values().forEach(set -> set.forEach(action));
         });
     }
 
@@ -156,6 +292,13 @@ public class Hub {
     /** For tests and diagnostics: open streams of one principal kind in a tenant. */
     public int count(String tenant, Principal.Kind kind) {
         TenantStreams t = tenants.get(tenant);
-        return t == null ? 0 : kind == Principal.Kind.DEVICE ? t.devices.size() : t.web.size();
+        if (t == null) {
+            return 0;
+        }
+        int n = 0;
+        for (Set<SseConnection> set : (kind == Principal.Kind.DEVICE ? t.devices : t.web).values()) {
+            n += set.size();
+        }
+        return n;
     }
 }

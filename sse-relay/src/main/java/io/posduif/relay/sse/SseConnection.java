@@ -1,5 +1,7 @@
 package io.posduif.relay.sse;
 
+import io.micronaut.http.netty.channel.ChannelPipelineCustomizer;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -22,9 +24,10 @@ import java.util.Set;
  * from Micronaut, so a connection costs this object and Netty's own state — no thread, no
  * reactive pipeline, no per-connection timer (heartbeats come from one shared scheduler).
  *
- * <p>Events may arrive from the stream reader while a resume is still replaying missed entries;
- * they are held in {@link #held} and written after the replay, skipping anything already sent,
- * so a client sees each entry once and in stream order.
+ * <p>Everything that writes, and the replay state, runs on the channel's event loop. Events may
+ * arrive while a resume is still fetching missed entries; they are held in {@link #held} and
+ * written after the replay, skipping anything already sent, so a client sees each entry once and
+ * in stream order.
  */
 public final class SseConnection extends ChannelInboundHandlerAdapter {
 
@@ -36,10 +39,13 @@ public final class SseConnection extends ChannelInboundHandlerAdapter {
     /** Bucket keys the device subscribes to; null = unknown, receives every sync_required. */
     volatile Set<String> buckets;
     private StreamId lastSent;
+    /** The HTTP codec's context: pre-encoded chunks are written from there, below the encoder. */
+    private final ChannelHandlerContext codec;
     private List<StreamEntry> held;
 
     SseConnection(Channel channel, Principal principal, Set<String> buckets, Hub hub, boolean replaying) {
         this.channel = channel;
+        this.codec = channel.pipeline().context(ChannelPipelineCustomizer.HANDLER_HTTP_SERVER_CODEC);
         this.principal = principal;
         this.buckets = buckets;
         this.hub = hub;
@@ -90,8 +96,12 @@ public final class SseConnection extends ChannelInboundHandlerAdapter {
         return false;
     }
 
-    /** Sends a live entry (already routed by {@link #wants}). Writes are enqueued under the lock: stream order. */
-    synchronized void send(StreamEntry e) {
+    /**
+     * Sends a live entry (already routed by {@link #wants}); {@code frame} is the entry's shared,
+     * pre-encoded frame. Runs on this channel's event loop, like every write and
+     * {@link #finishReplay}: one thread per stream keeps its writes in stream order without a lock.
+     */
+    void send(StreamEntry e, ByteBuf chunk, int frameLength) {
         if (held != null) {
             held.add(e);
             return;
@@ -100,53 +110,72 @@ public final class SseConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         lastSent = e.id();
-        write(e.frame(), "device_revoked".equals(e.type()));
+        writeChunk(chunk, frameLength, "device_revoked".equals(e.type()));
     }
 
-    /** Ends a resume: writes the missed entries (or a reset frame), then what arrived meanwhile. */
-    synchronized void finishReplay(List<StreamEntry> missed, byte[] resetFrame, StreamId resetId) {
+    /** Ends a resume (on the event loop): writes the missed entries (or a reset frame), then what arrived meanwhile. */
+    void finishReplay(List<StreamEntry> missed, byte[] resetFrame, StreamId resetId) {
         if (resetFrame != null) {
-            write(resetFrame, false);
+            write(Unpooled.wrappedBuffer(resetFrame), false, false);
             lastSent = resetId;
         }
         for (StreamEntry e : missed) {
             if (wants(e) && (lastSent == null || e.id().compareTo(lastSent) > 0)) {
                 lastSent = e.id();
-                write(e.frame(), "device_revoked".equals(e.type()));
+                write(Unpooled.wrappedBuffer(e.frame()), "device_revoked".equals(e.type()), false);
             }
         }
         List<StreamEntry> meanwhile = held;
         held = null;
         for (StreamEntry e : meanwhile) {
-            send(e);
+            if (lastSent == null || e.id().compareTo(lastSent) > 0) {
+                lastSent = e.id();
+                write(Unpooled.wrappedBuffer(e.frame()), "device_revoked".equals(e.type()), false);
+            }
         }
     }
 
-    public void heartbeat() {
-        write(HEARTBEAT, false);
+    /** A frame that is not a stream entry (heartbeat, reset after an outage); on the event loop, shared chunk. */
+    void sendRaw(ByteBuf chunk, int frameLength) {
+        writeChunk(chunk, frameLength, false);
     }
 
-    /** A frame that is not a stream entry (reset after an outage). */
-    void sendRaw(byte[] frame) {
-        write(frame, false);
+    /**
+     * Writes a shared, already chunk-encoded frame ({@link Hub#shared}) straight below the HTTP
+     * codec: the response is chunked and the codec has nothing else to do for its content, so
+     * the per-stream encoding work of a fan-out disappears. Without the codec where expected,
+     * the frame goes through it as usual.
+     */
+    private void writeChunk(ByteBuf chunk, int frameLength, boolean thenClose) {
+        if (codec != null && !codec.isRemoved()) {
+            write(chunk.retainedDuplicate(), thenClose, true);
+        } else {
+            int head = chunk.readableBytes() - frameLength - 2;
+            write(chunk.retainedSlice(chunk.readerIndex() + head, frameLength), thenClose, false);
+        }
     }
 
-    private void write(byte[] frame, boolean thenClose) {
+    /** Takes ownership of {@code frame}; {@code encoded}: it is a whole HTTP chunk already. */
+    private void write(ByteBuf frame, boolean thenClose, boolean encoded) {
         if (!channel.isActive()) {
+            frame.release();
             return;
         }
         if (!channel.isWritable()) {
             // a client that does not read: drop it; it resumes with Last-Event-ID and loses nothing
+            frame.release();
             hub.slowClientDropped();
             channel.close();
             return;
         }
-        DefaultHttpContent chunk = new DefaultHttpContent(Unpooled.wrappedBuffer(frame));
-        if (thenClose) {
-            channel.write(chunk, channel.voidPromise());
-            channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+        if (encoded) {
+            codec.writeAndFlush(frame, codec.voidPromise());
         } else {
-            channel.writeAndFlush(chunk, channel.voidPromise());
+            channel.writeAndFlush(new DefaultHttpContent(frame), channel.voidPromise());
+        }
+        if (thenClose) {
+            // through the codec: the terminating zero-length chunk, after the frame
+            channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
         }
     }
 

@@ -208,14 +208,19 @@ public class SseEndpoint {
             boolean lost = from == null || first == null || first.compareTo(from) > 0 || last.compareTo(from) < 0;
             List<StreamEntry> missed = lost ? List.of() : redis.after(tenant, from, config.replayLimit() + 1);
             if (lost || missed.size() > config.replayLimit()) {
-                conn.finishReplay(List.of(), resetFrame(last), last.equals(StreamId.ZERO) ? null : last);
+                finishOnLoop(conn, List.of(), resetFrame(last), last.equals(StreamId.ZERO) ? null : last);
             } else {
-                conn.finishReplay(missed, null, null);
+                finishOnLoop(conn, missed, null, null);
             }
         } catch (RuntimeException e) {
             // Redis down: the client cannot learn what it missed, so it pulls everything it may have missed
-            conn.finishReplay(List.of(), resetFrame(StreamId.ZERO), null);
+            finishOnLoop(conn, List.of(), resetFrame(StreamId.ZERO), null);
         }
+    }
+
+    /** The replay's writes join the live ones on the channel's event loop (one thread: stream order). */
+    private static void finishOnLoop(SseConnection conn, List<StreamEntry> missed, byte[] resetFrame, StreamId resetId) {
+        conn.channel.eventLoop().execute(() -> conn.finishReplay(missed, resetFrame, resetId));
     }
 
     static byte[] resetFrame(StreamId at) {

@@ -10,6 +10,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import jakarta.inject.Singleton;
 
@@ -71,6 +73,16 @@ final class SseRouter extends ChannelInboundHandlerAdapter implements BeanCreate
             if (p.get(MICRONAUT) != null) {
                 // the connection now belongs to one stream; Micronaut's per-connection state goes away
                 p.remove(MICRONAUT);
+            }
+            // Micronaut's idle-state handler only reports idleness to Micronaut's handler, gone now
+            // (heartbeats keep streams alive and find dead peers); it cost a timer per stream and
+            // a promise and listener per write. The WebSocket extension handler only serves
+            // upgrades, which a stream never does. Both sat in the path of every fan-out write.
+            for (String name : p.names()) {
+                ChannelHandler h = p.get(name);
+                if (h instanceof IdleStateHandler || h instanceof WebSocketServerExtensionHandler) {
+                    p.remove(h);
+                }
             }
             ch.config().setAutoRead(true);
             ReferenceCountUtil.release(msg);

@@ -88,13 +88,17 @@ public class RedisStreams {
         return c;
     }
 
-    /** Blocking read of every given stream after the given ids (the fan-out: no consumer group). */
-    List<StreamMessage<String, String>> read(Map<String, StreamId> after) {
+    /**
+     * Blocking read ({@code XREAD BLOCK}, no consumer group: every relay reads everything) of
+     * every given stream after the given ids. The reply completes on Lettuce's I/O thread, where the caller's
+     * callback can route it without waking another thread first.
+     */
+    RedisFuture<List<StreamMessage<String, String>>> readAsync(Map<String, StreamId> after) {
         @SuppressWarnings("unchecked")
         XReadArgs.StreamOffset<String>[] offsets = after.entrySet().stream()
                 .map(e -> XReadArgs.StreamOffset.from(RealtimeStream.key(e.getKey()), e.getValue().toString()))
                 .toArray(XReadArgs.StreamOffset[]::new);
-        return reader().sync().xread(XReadArgs.Builder.block(config.readBlock().toMillis()).count(config.readCount()), offsets);
+        return reader().async().xread(XReadArgs.Builder.block(config.readBlock().toMillis()).count(config.readCount()), offsets);
     }
 
     /** The id of the newest entry, or {@link StreamId#ZERO} for an empty or missing stream. */

@@ -15,11 +15,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Reads every tenant's stream with one blocking {@code XREAD} loop on one thread and hands each
- * entry to the {@link Hub}. Each relay reads everything (fan-out): no consumer group, so two
- * relays both deliver, each to its own clients.
+ * Reads every tenant's stream with one blocking {@code XREAD} at a time and hands each entry to
+ * the {@link Hub}. Each relay reads everything (fan-out): no consumer group, so two relays both
+ * deliver, each to its own clients.
+ *
+ * <p>The reply is dispatched right where Lettuce completes it, on Lettuce's I/O thread: routing
+ * only submits one task per event loop, so it never blocks there, and the notification skips a
+ * wake-up of this thread (one thread hand-off fewer between Redis and the client's socket; on a
+ * busy machine every hand-off is a chance to wait for a CPU). This thread only prepares the next
+ * read (new tenants, which may touch PostgreSQL) and handles failures.
  *
  * <p>When reads fail (Redis down) the loop retries every second; once they succeed again every
  * open stream gets {@code reset}, because events published meanwhile may have been dropped.
@@ -34,6 +42,10 @@ public class StreamReader implements Runnable {
     private final TenantDirectory tenants;
     private final RelayConfig config;
     private final Counter failures;
+    /**
+     * Read position per tenant. Touched by this thread between reads and by the reply's callback
+     * while this thread waits for it; the future's completion orders the two.
+     */
     private final Map<String, StreamId> positions = new HashMap<>();
     /** Tenants whose first stream opened before the periodic refresh saw them, with their start ids. */
     private final Map<String, StreamId> requested = new java.util.concurrent.ConcurrentHashMap<>();
@@ -41,6 +53,7 @@ public class StreamReader implements Runnable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean healthy;
+    private volatile boolean failing;
     private long nextTenantRefresh;
 
     StreamReader(RedisStreams redis, Hub hub, TenantDirectory tenants, RelayConfig config, MeterRegistry meters) {
@@ -71,7 +84,6 @@ public class StreamReader implements Runnable {
 
     @Override
     public void run() {
-        boolean failing = false;
         while (running) {
             try {
                 // streams asked for by a connection first: their start id was taken before that
@@ -87,36 +99,22 @@ public class StreamReader implements Runnable {
                     Thread.sleep(config.readBlock().toMillis());
                     continue;
                 }
-                List<StreamMessage<String, String>> messages = redis.read(positions);
-                healthy = true;
-                if (failing) {
-                    failing = false;
-                    LOG.info("Redis reachable again; telling every open stream to resync");
-                    hub.resetAll(Map.copyOf(positions));
-                }
-                for (StreamMessage<String, String> m : messages) {
-                    String tenant = tenantOf(m.getStream());
-                    StreamId id = StreamId.parse(m.getId());
-                    if (tenant == null || id == null) {
-                        continue;
-                    }
-                    positions.put(tenant, id);
-                    StreamEntry e = redis.parse(tenant, m);
-                    if (e != null) {
-                        hub.dispatch(e);
-                    }
-                }
+                // the reply is delivered by the callback, on Lettuce's I/O thread; the command's
+                // own timeout (read block + 5 s) bounds the wait
+                redis.readAsync(positions).thenAccept(this::deliver).toCompletableFuture()
+                        .get(config.readBlock().toMillis() + 10_000, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException e) {
+            } catch (ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
                 if (!running) {
                     return;
                 }
                 healthy = false;
                 failures.increment();
+                Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
                 if (!failing) {
-                    LOG.warn("reading realtime streams failed: {}; retrying every second", e.toString());
+                    LOG.warn("reading realtime streams failed: {}; retrying every second", cause.toString());
                 }
                 failing = true;
                 try {
@@ -125,6 +123,28 @@ public class StreamReader implements Runnable {
                     Thread.currentThread().interrupt();
                     return;
                 }
+            }
+        }
+    }
+
+    /** One XREAD reply: routes its entries (runs on Lettuce's I/O thread; must not block). */
+    private void deliver(List<StreamMessage<String, String>> messages) {
+        healthy = true;
+        if (failing) {
+            failing = false;
+            LOG.info("Redis reachable again; telling every open stream to resync");
+            hub.resetAll(Map.copyOf(positions));
+        }
+        for (StreamMessage<String, String> m : messages) {
+            String tenant = tenantOf(m.getStream());
+            StreamId id = StreamId.parse(m.getId());
+            if (tenant == null || id == null) {
+                continue;
+            }
+            positions.put(tenant, id);
+            StreamEntry e = redis.parse(tenant, m);
+            if (e != null) {
+                hub.dispatch(e);
             }
         }
     }

@@ -68,6 +68,9 @@ class RealtimeBenchmark {
     private final Map<String, String> results = new LinkedHashMap<>();
     private final List<Process> processes = new ArrayList<>();
 
+    /** Load average before anything of the benchmark runs: the tail latencies depend on it. */
+    private final String loadAtStart = loadAverage();
+
     @Test
     void realtime() throws Exception {
         EmbeddedStack stack = EmbeddedStack.shared();
@@ -415,6 +418,7 @@ class RealtimeBenchmark {
                 .append("Everything on one machine: PostgreSQL, Redis, the relay process (")
                 .append(String.join(" ", SERVER_JVM)).append("), the load generators and the measuring JVM.\n\n");
         b.append("| measure | result |\n| --- | --- |\n");
+        results.put("Machine load average (1/5/15 min) at the start of the run", loadAtStart);
         results.put("Machine load average (1/5/15 min) at the end of the run", loadAverage());
         results.forEach((k, v) -> b.append("| ").append(k).append(" | ").append(v).append(" |\n"));
         b.append("\nHeap per stream is measured from outside (jcmd GC.run, then jstat) before and after the streams open; RSS from /proc. ")
