@@ -113,7 +113,13 @@ public enum ErrorCode {
     /** The cursor could not be decoded. */
     INVALID_CURSOR(400),
     /** A manual conflict that is already resolved. */
-    CONFLICT_RESOLVED(409);
+    CONFLICT_RESOLVED(409),
+    /**
+     * Per push operation: the row would break a constraint of the table that the schema file
+     * declared (a unique index, a check, …). Only the ops that wrote that row are rejected; the
+     * row stays as it was and the rest of the batch applies.
+     */
+    CONSTRAINT_VIOLATION(409);
 
     private final int httpStatus;
 

@@ -146,6 +146,8 @@ public class PushService {
         Clock base = Clock.ZERO;
         Map<String, Clock> fields = new TreeMap<>();
         boolean dirty;
+        /** Ops of this batch applied to the row: all rejected together if the row's write violates a constraint. */
+        final List<PushRequest.Op> applied = new ArrayList<>();
 
         RowState(TableDef table, String pkJson, Map<String, Object> pk) {
             this.table = table;
@@ -310,9 +312,10 @@ public class PushService {
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + Sql.q(s, "posduif_op_ledger") + " l SET status = x.status, "
                     + "code = x.code, message = x.message FROM jsonb_to_recordset(?::jsonb) AS x(op_id text, status text, code text, message text) "
-                    + "WHERE l.device_id = ? AND l.op_id = x.op_id")) {
+                    + "WHERE l.device_id = ? AND l.op_id = ANY (?::text[]) AND l.op_id = x.op_id")) {
                 ps.setString(1, toJson(rs));
                 ps.setString(2, caller.deviceId());
+                ps.setArray(3, c.createArrayOf("text", fresh.stream().map(PushRequest.Op::opId).toArray()));
                 ps.executeUpdate();
             }
         }
@@ -438,14 +441,13 @@ public class PushService {
         private void loadRows(Connection c, TableDef t, List<String> pkJsons) throws SQLException {
             String pkCols = String.join(", ", t.primaryKey().stream().map(Sql::q).toList());
             String cols = String.join(", ", t.columns().stream().map(col -> Sql.q(col.name())).toList());
-            String sql = "SELECT " + cols + " FROM " + Sql.q(s, t.name()) + " WHERE (" + pkCols + ") IN (SELECT " + pkCols
-                    + " FROM jsonb_populate_recordset(NULL::" + Sql.q(s, t.name()) + ", ?::jsonb)) ORDER BY " + pkCols + " FOR UPDATE";
+            String sql = "SELECT " + cols + " FROM " + Sql.q(s, t.name()) + " WHERE " + keyPredicate(t) + " ORDER BY " + pkCols + " FOR UPDATE";
             List<Map<String, Object>> pks = new ArrayList<>();
             for (String pj : pkJsons) {
                 pks.add(toDb(t, rows.get(key(t.name(), pj)).pk));
             }
             try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, toJson(pks));
+                bindKeys(ps, 1, t, toJson(pks));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         Map<String, Object> row = new LinkedHashMap<>();
@@ -472,14 +474,17 @@ public class PushService {
             String sql = "SELECT x.i, m.ts, m.device_id, m.op_id, m.field_clocks::text, m.deleted, "
                     + "c.origin, c.changed_at, c.deleted, c.txid IS NOT NULL AND (c.txid, c.seq) > (?::xid8, ?::bigint) "
                     + "FROM unnest(?::jsonb[]) WITH ORDINALITY AS x(pk, i) "
-                    + "LEFT JOIN " + Sql.q(s, "posduif_row_clocks") + " m ON m.tbl = ? AND m.pk = x.pk "
-                    + "LEFT JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = x.pk";
+                    + "LEFT JOIN " + Sql.q(s, "posduif_row_clocks") + " m ON m.tbl = ? AND m.pk = x.pk AND m.pk = ANY (?::jsonb[]) "
+                    + "LEFT JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = x.pk AND c.pk = ANY (?::jsonb[])";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setString(1, Long.toUnsignedString(cursor[0]));
                 ps.setLong(2, cursor[1]);
-                ps.setArray(3, c.createArrayOf("jsonb", pkJsons.toArray()));
+                java.sql.Array pks = c.createArrayOf("jsonb", pkJsons.toArray());
+                ps.setArray(3, pks);
                 ps.setString(4, t.name());
-                ps.setString(5, t.name());
+                ps.setArray(5, pks);
+                ps.setString(6, t.name());
+                ps.setArray(7, pks);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         RowState st = rows.get(key(t.name(), pkJsons.get(rs.getInt(1) - 1)));
@@ -523,6 +528,7 @@ public class PushService {
                         st.tombstone = true;
                         st.dirty = true;
                     }
+                    st.applied.add(op);
                     result(op, "applied");
                     return;
                 }
@@ -539,6 +545,7 @@ public class PushService {
                 st.fields = new TreeMap<>();
                 st.tombstone = true;
                 st.dirty = true;
+                st.applied.add(op);
                 result(op, "applied");
                 return;
             }
@@ -620,6 +627,7 @@ public class PushService {
             st.row = merged;
             st.tombstone = false;
             st.dirty = true;
+            st.applied.add(op);
             result(op, "applied");
         }
 
@@ -636,10 +644,9 @@ public class PushService {
         // ---- 5. writes ----
 
         private void write(Connection c) throws SQLException {
-            Map<String, Map<Set<String>, List<Map<String, Object>>>> upserts = new TreeMap<>();
-            Map<String, List<Map<String, Object>>> deletes = new TreeMap<>();
+            Map<String, Map<Set<String>, List<RowState>>> upserts = new TreeMap<>();
+            Map<String, List<RowState>> deletes = new TreeMap<>();
             Map<String, TableDef> tables = new HashMap<>();
-            List<Map<String, Object>> clocks = new ArrayList<>();
             for (RowState st : rows.values()) {
                 if (!st.dirty) {
                     continue;
@@ -649,11 +656,32 @@ public class PushService {
                 if (st.row != null) {
                     upserts.computeIfAbsent(t.name(), k -> new LinkedHashMap<>())
                             .computeIfAbsent(new java.util.TreeSet<>(st.row.keySet()), k -> new ArrayList<>())
-                            .add(toDb(t, st.row));
+                            .add(st);
+                } else if (st.existedAtStart) {
+                    deletes.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(st);
+                }
+            }
+            for (Map.Entry<String, List<RowState>> e : deletes.entrySet()) {
+                TableDef t = tables.get(e.getKey());
+                apply(c, t, "DELETE FROM " + Sql.q(s, t.name()) + " WHERE " + keyPredicate(t), e.getValue(), st -> toDb(t, st.pk));
+            }
+            long w0 = System.nanoTime();
+            for (Map.Entry<String, Map<Set<String>, List<RowState>>> e : upserts.entrySet()) {
+                TableDef t = tables.get(e.getKey());
+                for (Map.Entry<Set<String>, List<RowState>> g : e.getValue().entrySet()) {
+                    apply(c, t, upsertSql(t, g.getKey()), g.getValue(), st -> toDb(t, st.row));
+                }
+            }
+            long w1 = System.nanoTime();
+            List<Map<String, Object>> clocks = new ArrayList<>();
+            for (RowState st : rows.values()) {
+                if (!st.dirty) {
+                    continue;
+                }
+                TableDef t = st.table;
+                if (st.row != null) {
                     touchedBuckets.addAll(Scopes.bucketsOfRow(t, st.row));
                     upserted.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(st.row);
-                } else if (st.existedAtStart) {
-                    deletes.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(toDb(t, st.pk));
                 }
                 if (st.startRow != null) {
                     touchedBuckets.addAll(Scopes.bucketsOfRow(t, st.startRow));
@@ -670,21 +698,6 @@ public class PushService {
                 clock.put("deleted", st.row == null);
                 clocks.add(clock);
             }
-            for (Map.Entry<String, List<Map<String, Object>>> e : deletes.entrySet()) {
-                TableDef t = tables.get(e.getKey());
-                String pkCols = String.join(", ", t.primaryKey().stream().map(Sql::q).toList());
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + Sql.q(s, t.name()) + " WHERE (" + pkCols + ") IN (SELECT "
-                        + pkCols + " FROM jsonb_populate_recordset(NULL::" + Sql.q(s, t.name()) + ", ?::jsonb))")) {
-                    ps.setString(1, toJson(e.getValue()));
-                    ps.executeUpdate();
-                }
-            }
-            for (Map.Entry<String, Map<Set<String>, List<Map<String, Object>>>> e : upserts.entrySet()) {
-                TableDef t = tables.get(e.getKey());
-                for (Map.Entry<Set<String>, List<Map<String, Object>>> g : e.getValue().entrySet()) {
-                    upsert(c, t, g.getKey(), g.getValue());
-                }
-            }
             if (!clocks.isEmpty()) {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Sql.q(s, "posduif_row_clocks")
                         + " (tbl, pk, ts, device_id, op_id, field_clocks, deleted) "
@@ -696,6 +709,9 @@ public class PushService {
                     ps.setString(1, toJson(clocks));
                     ps.executeUpdate();
                 }
+            }
+            if (TRACE) {
+                System.out.printf("push trace: upserts+capture %.1f ms, clocks %.1f%n", (w1 - w0) / 1e6, (System.nanoTime() - w1) / 1e6);
             }
             if (!conflicts.isEmpty()) {
                 List<Map<String, Object>> cs = new ArrayList<>();
@@ -725,26 +741,111 @@ public class PushService {
             }
         }
 
-        private void upsert(Connection c, TableDef t, Set<String> cols, List<Map<String, Object>> rowsJson) throws SQLException {
+        private String upsertSql(TableDef t, Set<String> cols) {
             String colList = String.join(", ", cols.stream().map(Sql::q).toList());
             String pkCols = String.join(", ", t.primaryKey().stream().map(Sql::q).toList());
             List<String> sets = cols.stream().filter(col -> !t.primaryKey().contains(col))
                     .map(col -> Sql.q(col) + " = EXCLUDED." + Sql.q(col)).toList();
             // rows sorted by key: the row locks of one statement are taken in key order
-            String sql = "INSERT INTO " + Sql.q(s, t.name()) + " (" + colList + ") SELECT " + colList
-                    + " FROM jsonb_populate_recordset(NULL::" + Sql.q(s, t.name()) + ", ?::jsonb) ORDER BY " + pkCols
+            return "INSERT INTO " + Sql.q(s, t.name()) + " (" + colList + ") SELECT " + colList
+                    + " FROM jsonb_populate_recordset(NULL::" + Sql.q(s, t.name()) + ", ?::jsonb) AS x ORDER BY " + pkCols
                     + " ON CONFLICT (" + pkCols + ") DO " + (sets.isEmpty() ? "NOTHING" : "UPDATE SET " + String.join(", ", sets));
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, toJson(rowsJson));
-                ps.executeUpdate();
-            } catch (SQLException e) {
-                if (e.getSQLState() != null && e.getSQLState().startsWith("23")) {
-                    // a constraint the schema file cannot express to us (unique index, check): the client's data is wrong
-                    throw new ApiException(ErrorCode.VALIDATION_ERROR, "a row violates a constraint of " + t.name() + ": "
-                            + e.getMessage(), Map.of("table", t.name()));
-                }
-                throw e;
+        }
+
+        /**
+         * Writes the rows of one table with one statement. A row that breaks a constraint of the
+         * table the schema file declared (unique index, check, …; SQLSTATE class 23) is the
+         * client's data, not a server failure: the statement is undone to a savepoint and the rows
+         * are written one by one, each under its own savepoint, so that only the offending rows'
+         * ops are rejected and everything else in the batch applies. The fallback runs only after
+         * a failure; the common path pays one SAVEPOINT sent with the statement itself.
+         */
+        private void apply(Connection c, TableDef t, String sql, List<RowState> states,
+                           java.util.function.Function<RowState, Map<String, Object>> dbRow) throws SQLException {
+            List<Map<String, Object>> all = new ArrayList<>();
+            for (RowState st : states) {
+                all.add(dbRow.apply(st));
             }
+            try (PreparedStatement ps = c.prepareStatement("SAVEPOINT posduif_write; " + sql)) {
+                bindKeysOrRows(ps, t, sql, toJson(all));
+                ps.execute();
+                return;
+            } catch (SQLException e) {
+                if (!violatesTableConstraint(e, t)) {
+                    throw e;
+                }
+                undo(c, "posduif_write");
+            }
+            for (int i = 0; i < states.size(); i++) {
+                RowState st = states.get(i);
+                try (PreparedStatement ps = c.prepareStatement("SAVEPOINT posduif_row; " + sql)) {
+                    bindKeysOrRows(ps, t, sql, toJson(List.of(all.get(i))));
+                    ps.execute();
+                } catch (SQLException e) {
+                    if (!violatesTableConstraint(e, t)) {
+                        throw e;
+                    }
+                    undo(c, "posduif_row");
+                    rejectRow(st, e);
+                    continue;
+                }
+                try (Statement release = c.createStatement()) {
+                    release.execute("RELEASE SAVEPOINT posduif_row");
+                }
+            }
+        }
+
+        private void bindKeysOrRows(PreparedStatement ps, TableDef t, String sql, String json) throws SQLException {
+            if (sql.startsWith("DELETE")) {
+                bindKeys(ps, 1, t, json);
+            } else {
+                ps.setString(1, json);
+            }
+        }
+
+        private void undo(Connection c, String savepoint) throws SQLException {
+            try (Statement st = c.createStatement()) {
+                st.execute("ROLLBACK TO SAVEPOINT " + savepoint + "; RELEASE SAVEPOINT " + savepoint);
+            }
+        }
+
+        /** The row stays as it was; every op of the batch that wrote it is rejected. */
+        private void rejectRow(RowState st, SQLException e) {
+            String constraint = e instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null
+                    ? p.getServerErrorMessage().getConstraint() : null;
+            String message = "the row violates " + (constraint == null ? "a constraint" : "constraint " + constraint)
+                    + " of " + st.table.name();
+            for (PushRequest.Op op : st.applied) {
+                Map<String, Object> r = result(op, "rejected");
+                r.put("code", ErrorCode.CONSTRAINT_VIOLATION.name());
+                r.put("message", message);
+            }
+            st.dirty = false;
+        }
+
+        /**
+         * Rows of {@code t} whose key is in a JSON array of rows. Shaped so that the first key
+         * column is always an index condition ({@code = ANY} of an array), whatever the statistics
+         * say: a hash join over a seq scan, chosen from stale statistics after a bulk load, made
+         * every push read the whole table.
+         */
+        private String keyPredicate(TableDef t) {
+            String from = " FROM jsonb_populate_recordset(NULL::" + Sql.q(s, t.name()) + ", ?::jsonb) AS x";
+            String first = Sql.q(t.primaryKey().get(0));
+            String out = first + " = ANY (ARRAY(SELECT x." + first + from + "))";
+            if (t.primaryKey().size() > 1) {
+                String pkCols = String.join(", ", t.primaryKey().stream().map(Sql::q).toList());
+                out += " AND (" + pkCols + ") IN (SELECT " + pkCols + from + ")";
+            }
+            return out;
+        }
+
+        private int bindKeys(PreparedStatement ps, int at, TableDef t, String rowsJson) throws SQLException {
+            ps.setString(at++, rowsJson);
+            if (t.primaryKey().size() > 1) {
+                ps.setString(at++, rowsJson);
+            }
+            return at;
         }
 
         // ---- results ----
@@ -766,6 +867,19 @@ public class PushService {
     }
 
     // ---- helpers ----
+
+    /**
+     * A violation of a constraint of the tenant's table itself (SQLSTATE class 23). One raised on
+     * an engine table ({@code posduif_*}) is a server bug and must not be blamed on the client.
+     */
+    static boolean violatesTableConstraint(SQLException e, TableDef t) {
+        if (e.getSQLState() == null || !e.getSQLState().startsWith("23")) {
+            return false;
+        }
+        String table = e instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null
+                ? p.getServerErrorMessage().getTable() : null;
+        return table == null || table.equals(t.name());
+    }
 
     /** The wire value in canonical form (UUIDs lower case, timestamps normalised, …). */
     static Object canonical(ColumnDef col, Object wire) {
