@@ -17,6 +17,23 @@ public final class GzipBodies {
                 .orElse(false);
     }
 
+    /**
+     * The current request's raw body as the client meant it: every endpoint that takes raw bytes
+     * calls this, so a gzip body is accepted (and capped) everywhere, not only on sync.
+     */
+    public static byte[] decode(byte[] body, HttpLimits limits) {
+        String encoding = io.micronaut.http.context.ServerRequestContext.currentRequest()
+                .map(r -> r.getHeaders().get(io.micronaut.http.HttpHeaders.CONTENT_ENCODING))
+                .orElse(null);
+        return decode(encoding, body, limits);
+    }
+
+    /** {@link #decode(byte[], HttpLimits)} as UTF-8 text (YAML, JSON handed on as a string). */
+    public static String text(byte[] body, HttpLimits limits) {
+        byte[] plain = decode(body, limits);
+        return plain == null ? null : new String(plain, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** The body as the client meant it: inflated under {@code limits} when {@code Content-Encoding} is gzip. */
     public static byte[] decode(String contentEncoding, byte[] body, HttpLimits limits) {
         if (body == null || !Gzip.isGzip(contentEncoding) || alreadyInflated()) {

@@ -18,6 +18,8 @@ import io.posduif.functions.auth.Caller;
 import io.posduif.functions.db.Db;
 import io.posduif.functions.db.Sql;
 import io.posduif.functions.http.ApiException;
+import io.posduif.functions.http.GzipBodies;
+import io.posduif.functions.http.HttpLimits;
 import io.posduif.functions.realtime.RealtimeEvent;
 import io.posduif.functions.realtime.RealtimePublisher;
 import io.posduif.protocol.ErrorCode;
@@ -45,8 +47,10 @@ class MessagesController {
     private final Messages messages;
     private final JsonMapper json;
     private final RealtimePublisher realtime;
+    private final HttpLimits limits;
 
-    MessagesController(Db db, Messages messages, JsonMapper json, RealtimePublisher realtime) {
+    MessagesController(Db db, Messages messages, JsonMapper json, RealtimePublisher realtime, HttpLimits limits) {
+        this.limits = limits;
         this.db = db;
         this.messages = messages;
         this.json = json;
@@ -54,8 +58,9 @@ class MessagesController {
     }
 
     @Post(consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
-    Map<String, Object> send(Caller caller, @Nullable @Body byte[] body) {
+    Map<String, Object> send(Caller caller, @Nullable @Body byte[] raw) {
         caller.requireWeb();
+        byte[] body = GzipBodies.decode(raw, limits);
         messages.messagesTable(caller.tenant());
         Map<?, ?> req;
         try {

@@ -16,6 +16,8 @@ import io.micronaut.security.rules.SecurityRule;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
 import io.posduif.functions.http.ApiException;
+import io.posduif.functions.http.GzipBodies;
+import io.posduif.functions.http.HttpLimits;
 import io.posduif.functions.ops.OperatorToken;
 import io.posduif.functions.tenant.TenantId;
 import io.posduif.functions.tenant.Tenants;
@@ -42,8 +44,11 @@ final class OperatorSchemaController {
     private final SchemaApplier applier;
     private final SchemaVersions versions;
     private final JsonMapper json;
+    private final HttpLimits limits;
 
-    OperatorSchemaController(OperatorToken operator, Tenants tenants, SchemaApplier applier, SchemaVersions versions, JsonMapper json) {
+    OperatorSchemaController(OperatorToken operator, Tenants tenants, SchemaApplier applier, SchemaVersions versions, JsonMapper json,
+                             HttpLimits limits) {
+        this.limits = limits;
         this.operator = operator;
         this.tenants = tenants;
         this.applier = applier;
@@ -53,17 +58,17 @@ final class OperatorSchemaController {
 
     @Post("/plan")
     @Consumes({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml"})
-    SchemaApplier.Result plan(@PathVariable String id, HttpRequest<?> request, @Nullable @Body String body) {
+    SchemaApplier.Result plan(@PathVariable String id, HttpRequest<?> request, @Nullable @Body byte[] body) {
         TenantId tenant = tenant(id, request);
-        SchemaAdminController.Request r = SchemaAdminController.read(json, request, body);
+        SchemaAdminController.Request r = SchemaAdminController.read(json, request, body, limits);
         return applier.plan(tenant, SchemaParser.parse(r.file(), r.source()));
     }
 
     @Post("/apply")
     @Consumes({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml"})
-    SchemaApplier.Result apply(@PathVariable String id, HttpRequest<?> request, @Nullable @Body String body) {
+    SchemaApplier.Result apply(@PathVariable String id, HttpRequest<?> request, @Nullable @Body byte[] body) {
         TenantId tenant = tenant(id, request);
-        SchemaAdminController.Request r = SchemaAdminController.read(json, request, body);
+        SchemaAdminController.Request r = SchemaAdminController.read(json, request, body, limits);
         return applier.apply(tenant, SchemaParser.parse(r.file(), r.source()), r.allowDestructive(), "operator");
     }
 

@@ -16,6 +16,8 @@ import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
 import io.posduif.functions.auth.Caller;
 import io.posduif.functions.http.ApiException;
+import io.posduif.functions.http.GzipBodies;
+import io.posduif.functions.http.HttpLimits;
 import io.posduif.functions.schema.SchemaViews.SchemaView;
 import io.posduif.functions.schema.SchemaViews.TableView;
 import io.posduif.protocol.ErrorCode;
@@ -53,8 +55,10 @@ final class SchemaAdminController {
     private final SchemaRegistry registry;
     private final SchemaVersions versions;
     private final JsonMapper json;
+    private final HttpLimits limits;
 
-    SchemaAdminController(SchemaApplier applier, SchemaRegistry registry, SchemaVersions versions, JsonMapper json) {
+    SchemaAdminController(SchemaApplier applier, SchemaRegistry registry, SchemaVersions versions, JsonMapper json, HttpLimits limits) {
+        this.limits = limits;
         this.applier = applier;
         this.registry = registry;
         this.versions = versions;
@@ -63,7 +67,7 @@ final class SchemaAdminController {
 
     @Post("/admin/schema/validate")
     @Consumes({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml"})
-    Validated validate(Caller caller, HttpRequest<?> request, @Nullable @Body String body) {
+    Validated validate(Caller caller, HttpRequest<?> request, @Nullable @Body byte[] body) {
         caller.requireWeb().requireAdmin();
         Request r = read(request, body);
         SchemaDefinition def = SchemaParser.parse(r.file(), r.source());
@@ -72,7 +76,7 @@ final class SchemaAdminController {
 
     @Post("/admin/schema/plan")
     @Consumes({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml"})
-    SchemaApplier.Result plan(Caller caller, HttpRequest<?> request, @Nullable @Body String body) {
+    SchemaApplier.Result plan(Caller caller, HttpRequest<?> request, @Nullable @Body byte[] body) {
         caller.requireWeb().requireAdmin();
         Request r = read(request, body);
         return applier.plan(caller.tenant(), SchemaParser.parse(r.file(), r.source()));
@@ -80,7 +84,7 @@ final class SchemaAdminController {
 
     @Post("/admin/schema/apply")
     @Consumes({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml"})
-    SchemaApplier.Result apply(Caller caller, HttpRequest<?> request, @Nullable @Body String body) {
+    SchemaApplier.Result apply(Caller caller, HttpRequest<?> request, @Nullable @Body byte[] body) {
         caller.requireWeb().requireAdmin();
         Request r = read(request, body);
         return applier.apply(caller.tenant(), SchemaParser.parse(r.file(), r.source()), r.allowDestructive(), "web:" + caller.userId());
@@ -100,12 +104,14 @@ final class SchemaAdminController {
         return new SchemaView(s.version(), s.checksum(), s.tables().stream().map(t -> TableView.of(t, false)).toList());
     }
 
-    private Request read(HttpRequest<?> request, String body) {
-        return read(json, request, body);
+    private Request read(HttpRequest<?> request, byte[] body) {
+        return read(json, request, body, limits);
     }
 
     /** The schema source of a request: the YAML body itself, or JSON {@code {"source", "allow_destructive", "file"}}. */
-    static Request read(JsonMapper json, HttpRequest<?> request, String body) {
+    /** The schema file from a body that is the YAML itself or {@code {"source": …}}; gzip is inflated under {@code limits}. */
+    static Request read(JsonMapper json, HttpRequest<?> request, byte[] raw, HttpLimits limits) {
+        String body = GzipBodies.text(raw, limits);
         if (body == null || body.isBlank()) {
             throw new ApiException(ErrorCode.VALIDATION_ERROR, "the body must be the schema file (YAML) or {\"source\": \"...\"}");
         }

@@ -17,6 +17,8 @@ import io.posduif.functions.auth.Caller;
 import io.posduif.functions.db.Db;
 import io.posduif.functions.db.Sql;
 import io.posduif.functions.http.ApiException;
+import io.posduif.functions.http.GzipBodies;
+import io.posduif.functions.http.HttpLimits;
 import io.posduif.functions.realtime.RealtimeEvent;
 import io.posduif.functions.realtime.RealtimePublisher;
 import io.posduif.functions.schema.ColumnDef;
@@ -56,8 +58,10 @@ class ConflictsController {
     private final JsonMapper json;
     private final RealtimePublisher realtime;
     private final PullService pull;
+    private final HttpLimits limits;
 
-    ConflictsController(Db db, TenantSchemas schemas, JsonMapper json, RealtimePublisher realtime, PullService pull) {
+    ConflictsController(Db db, TenantSchemas schemas, JsonMapper json, RealtimePublisher realtime, PullService pull, HttpLimits limits) {
+        this.limits = limits;
         this.db = db;
         this.schemas = schemas;
         this.json = json;
@@ -90,8 +94,9 @@ class ConflictsController {
     }
 
     @Post(value = "/{id}/resolve", consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
-    Map<String, Object> resolve(Caller caller, @PathVariable String id, @Nullable @Body byte[] body) {
+    Map<String, Object> resolve(Caller caller, @PathVariable String id, @Nullable @Body byte[] raw) {
         caller.requireWeb();
+        byte[] body = GzipBodies.decode(raw, limits);
         UUID conflictId;
         try {
             conflictId = UUID.fromString(id);

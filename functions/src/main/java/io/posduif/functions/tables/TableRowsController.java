@@ -20,6 +20,8 @@ import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
 import io.posduif.functions.auth.Caller;
 import io.posduif.functions.http.ApiException;
+import io.posduif.functions.http.GzipBodies;
+import io.posduif.functions.http.HttpLimits;
 import io.posduif.functions.schema.TableDef;
 import io.posduif.protocol.ErrorCode;
 
@@ -44,8 +46,10 @@ final class TableRowsController {
     }
 
     private final TableRows rows;
+    private final HttpLimits limits;
 
-    TableRowsController(TableRows rows) {
+    TableRowsController(TableRows rows, HttpLimits limits) {
+        this.limits = limits;
         this.rows = rows;
     }
 
@@ -95,18 +99,18 @@ final class TableRowsController {
 
     @Post("/{table}/rows")
     @Consumes(MediaType.APPLICATION_JSON)
-    HttpResponse<Map<String, Object>> insert(Caller caller, @PathVariable String table, @Nullable @Body String body) {
+    HttpResponse<Map<String, Object>> insert(Caller caller, @PathVariable String table, @Nullable @Body byte[] body) {
         caller.requireWeb();
         TableDef t = rows.table(caller.tenant(), table);
-        return HttpResponse.<Map<String, Object>>status(HttpStatus.CREATED).body(rows.insert(caller.tenant(), t, body));
+        return HttpResponse.<Map<String, Object>>status(HttpStatus.CREATED).body(rows.insert(caller.tenant(), t, GzipBodies.text(body, limits)));
     }
 
     @Put("/{table}/rows/{pk}")
     @Consumes(MediaType.APPLICATION_JSON)
-    Map<String, Object> update(Caller caller, @PathVariable String table, @PathVariable String pk, @Nullable @Body String body) {
+    Map<String, Object> update(Caller caller, @PathVariable String table, @PathVariable String pk, @Nullable @Body byte[] body) {
         caller.requireWeb();
         TableDef t = rows.table(caller.tenant(), table);
-        return rows.update(caller.tenant(), t, pk, body);
+        return rows.update(caller.tenant(), t, pk, GzipBodies.text(body, limits));
     }
 
     @Delete("/{table}/rows/{pk}")
