@@ -224,6 +224,11 @@ public class PullService {
     }
 
     /** The current cursor a device would get if it were caught up (for status and realtime events). */
+    /** The cursor of a log position read elsewhere ({@code log_id}, snapshot xmin as text). */
+    String cursorAt(long logId, String xmin) {
+        return new Cursor(logId, Long.parseUnsignedLong(xmin), 0).encode(cursorKey);
+    }
+
     public String currentCursor(Connection c, String schema) throws SQLException {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT log_id, pg_snapshot_xmin(pg_current_snapshot())::text FROM "

@@ -46,17 +46,21 @@ import java.util.UUID;
 /**
  * Applies a device's outbox batch (docs/protocol.md §5) in one transaction.
  *
- * <p>Shape of a batch, chosen for throughput and for freedom from deadlocks:
+ * <p>Shape of a batch, chosen for throughput and for freedom from deadlocks; a push of any size
+ * is eight round trips:
  * <ol>
- *   <li>claim every op id in the ledger (sorted; a concurrent replay waits here, then sees
- *       duplicates);</li>
- *   <li>lock every touched row key (advisory locks in key order, so even rows that do not exist
- *       yet are serialised), then read the rows, their clocks and change entries — one
- *       statement per table;</li>
+ *   <li>settings (origin, realtime marker) and the principal's attributes;</li>
+ *   <li>advisory locks on every op id and every touched row key, in key order (a concurrent
+ *       replay of an op waits here, then sees it in the ledger; rows that do not exist yet are
+ *       serialised too), with the device's pull cursor;</li>
+ *   <li>the ledger rows of the batch's op ids (duplicates, reused op ids);</li>
+ *   <li>per table: the rows ({@code FOR UPDATE}), then their clocks and change entries;</li>
  *   <li>decide each op in memory, in batch order;</li>
- *   <li>write one upsert and one delete statement per table, then clocks, conflicts and
- *       results — each one statement for the whole batch.</li>
+ *   <li>per table one delete and one upsert statement (the capture trigger records the change
+ *       log set-based), then the clocks, then (one statement) the ledger rows with their
+ *       results, the device's push time and the cursor.</li>
  * </ol>
+ * Every lookup by key is an index probe with the keys as an array, whatever the statistics.
  */
 @Singleton
 public class PushService {
@@ -98,11 +102,10 @@ public class PushService {
         TenantSchema schema = schemas.current(caller.tenant());
         Batch batch = new Batch(caller, schema, request);
         long start = System.nanoTime();
-        // one connection for the whole request: the batch, the device's push time and the cursor
+        // one transaction for the whole request: the batch, the ledger, the device's push time and the cursor
         String cursor = db.inTransaction(c -> {
             batch.run(c);
-            recordPush(c, caller);
-            return pull.currentCursor(c, caller.tenant().schema());
+            return finish(c, caller, batch);
         });
         if (TRACE) {
             System.out.printf("push trace: transaction incl. commit %.1f ms%n", (System.nanoTime() - start) / 1e6);
@@ -125,11 +128,25 @@ public class PushService {
         return out;
     }
 
-    private void recordPush(Connection c, Caller caller) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Sql.q(caller.tenant().schema(), "posduif_sync_devices")
-                + " (device_id, last_push_at) VALUES (?, now()) ON CONFLICT (device_id) DO UPDATE SET last_push_at = now()")) {
+    /**
+     * One round trip after the batch: the ledger rows with their results, the device's push time,
+     * and the log position after the push (snapshot xmin, as pull's cursor).
+     */
+    private String finish(Connection c, Caller caller, Batch batch) throws SQLException {
+        String s = caller.tenant().schema();
+        try (PreparedStatement ps = c.prepareStatement("WITH l AS (INSERT INTO " + Sql.q(s, "posduif_op_ledger")
+                + " (device_id, op_id, payload_hash, status, code, message) SELECT ?, x.op_id, x.h, x.status, x.code, x.message "
+                + "FROM jsonb_to_recordset(?::jsonb) AS x(op_id text, h text, status text, code text, message text) ORDER BY x.op_id), "
+                + "d AS (INSERT INTO " + Sql.q(s, "posduif_sync_devices") + " (device_id, last_push_at) VALUES (?, now()) "
+                + "ON CONFLICT (device_id) DO UPDATE SET last_push_at = now()) "
+                + "SELECT log_id, pg_snapshot_xmin(pg_current_snapshot())::text FROM " + Sql.q(s, "posduif_sync_state"))) {
             ps.setString(1, caller.deviceId());
-            ps.executeUpdate();
+            ps.setString(2, toJson(batch.ledger));
+            ps.setString(3, caller.deviceId());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return pull.cursorAt(rs.getLong(1), rs.getString(2));
+            }
         }
     }
 
@@ -183,6 +200,8 @@ public class PushService {
         final Map<String, List<Map<String, Object>>> upserted = new HashMap<>();
         final Map<String, RowState> rows = new LinkedHashMap<>();
         final List<Object[]> conflicts = new ArrayList<>();
+        /** Ledger rows of the ops this delivery decided (not replays), written by {@link #finish}. */
+        final List<Map<String, Object>> ledger = new ArrayList<>();
         Set<String> principalBuckets;
 
         @SuppressWarnings("unchecked")
@@ -199,125 +218,140 @@ public class PushService {
         }
 
         Void run(Connection c) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("SELECT set_config('posduif.origin', ?, true)")) {
-                ps.setString(1, caller.deviceId());
-                ps.execute();
-            }
-            RealtimePublisher.markPublished(c);
             long t0 = System.nanoTime();
-            List<PushRequest.Op> fresh = claim(c);
-            long t1 = System.nanoTime();
-            Map<String, Object> params = scopes.principalParams(c, caller);
-            principalBuckets = new HashSet<>(scopes.bucketsOfPrincipal(schema, params));
+            principalBuckets = new HashSet<>(scopes.bucketsOfPrincipal(schema, scopes.principalParams(caller, begin(c))));
+            Map<String, String> hashes = new HashMap<>();
             List<Valid> valid = new ArrayList<>();
-            for (PushRequest.Op op : fresh) {
+            for (PushRequest.Op op : request.ops()) {
+                hashes.put(op.opId(), hash(op.raw()));
                 Valid v = validate(op);
                 if (v != null) {
                     valid.add(v);
                 }
             }
-            long t2 = System.nanoTime(), t3 = t2, t4 = t2;
-            if (!valid.isEmpty()) {
-                lockAndLoad(c, valid);
-                t3 = System.nanoTime();
-                for (Valid v : valid) {
+            long t1 = System.nanoTime();
+            long[] cursor = lock(c, valid);
+            long t2 = System.nanoTime();
+            Set<String> replayed = readLedger(c, hashes);
+            List<Valid> todo = valid.stream().filter(v -> !replayed.contains(v.op().opId())).toList();
+            long t3 = System.nanoTime(), t4 = t3, t5 = t3;
+            if (!todo.isEmpty()) {
+                load(c, todo, cursor);
+                t4 = System.nanoTime();
+                for (Valid v : todo) {
                     decide(v);
                 }
                 write(c);
-                t4 = System.nanoTime();
+                t5 = System.nanoTime();
             }
-            recordResults(c, fresh);
+            for (PushRequest.Op op : request.ops()) {
+                if (!replayed.contains(op.opId())) {
+                    Map<String, Object> r = results[op.index()];
+                    Map<String, Object> m = new HashMap<>();
+                    m.put("op_id", op.opId());
+                    m.put("h", hashes.get(op.opId()));
+                    m.put("status", r.get("status"));
+                    m.put("code", r.get("code"));
+                    m.put("message", r.get("message"));
+                    ledger.add(m);
+                }
+            }
             if (TRACE) {
-                System.out.printf("push trace: claim %.1f ms, validate %.1f, lock+load %.1f, decide+write %.1f, results %.1f%n",
-                        (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6, (System.nanoTime() - t4) / 1e6);
+                System.out.printf("push trace: begin+validate %.1f ms, locks %.1f, ledger %.1f, load %.1f, decide+write %.1f%n",
+                        (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6, (t5 - t4) / 1e6);
             }
             return null;
         }
 
-        // ---- 1. ledger ----
+        /**
+         * One round trip: the device as origin of the change-log entries, the transaction as one
+         * that functions announces itself after commit ({@code RealtimePublisher.markPublished}),
+         * and the principal's attributes for its scope.
+         */
+        private String begin(Connection c) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT set_config('posduif.origin', ?, true), "
+                    + "set_config('posduif.realtime_origin', 'functions', true), (SELECT attributes::text FROM "
+                    + Sql.q(s, "posduif_users") + " WHERE id = ?)")) {
+                ps.setString(1, caller.deviceId());
+                ps.setObject(2, caller.userId());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    String attributes = rs.getString(3);
+                    if (attributes == null) {
+                        throw new ApiException(ErrorCode.UNAUTHORIZED, "unknown user");
+                    }
+                    return attributes;
+                }
+            }
+        }
 
-        private List<PushRequest.Op> claim(Connection c) throws SQLException {
-            Map<String, PushRequest.Op> byId = new TreeMap<>();
-            Map<String, String> hashes = new HashMap<>();
-            List<Map<String, Object>> rowsJson = new ArrayList<>();
+        // ---- 1. locks and ledger ----
+
+        /**
+         * Takes, in one statement and in key order (so two batches never wait for each other in a
+         * cycle), a transaction advisory lock per op id of the batch and per row key it writes,
+         * and reads the device's last pull cursor. The op-id locks serialise concurrent replays of
+         * one op (also with another payload): the later one reads the ledger after the earlier
+         * committed. Row-key locks serialise writers of one row, also of rows that do not exist yet.
+         */
+        private long[] lock(Connection c, List<Valid> valid) throws SQLException {
+            List<Long> keys = new ArrayList<>();
+            for (PushRequest.Op op : request.ops()) {
+                keys.add(opLockKey(caller.deviceId(), op.opId()));
+            }
+            Set<String> seen = new HashSet<>();
+            for (Valid v : valid) {
+                if (seen.add(key(v.table().name(), v.pkJson()))) {
+                    keys.add(lockKey(v.table().name(), v.pkJson()));
+                }
+            }
+            keys.sort(null);
+            try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest(?::bigint[]) "
+                    + "AS u(k) ORDER BY k) s), d.cursor_txid::text, d.cursor_seq FROM (SELECT 1) AS one LEFT JOIN "
+                    + Sql.q(s, "posduif_sync_devices") + " d ON d.device_id = ?")) {
+                ps.setArray(1, c.createArrayOf("bigint", keys.toArray()));
+                ps.setString(2, caller.deviceId());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getString(2) == null ? new long[]{0, 0} : new long[]{Long.parseUnsignedLong(rs.getString(2)), rs.getLong(3)};
+                }
+            }
+        }
+
+        /**
+         * Ops already in the ledger (read after the op-id locks, so a concurrent first delivery has
+         * committed): duplicates answer what the first delivery decided, another payload under
+         * the same op id is {@code OP_ID_REUSED}. Neither applies anything or is recorded again.
+         */
+        private Set<String> readLedger(Connection c, Map<String, String> hashes) throws SQLException {
+            Map<String, PushRequest.Op> byId = new HashMap<>();
             for (PushRequest.Op op : request.ops()) {
                 byId.put(op.opId(), op);
             }
-            for (PushRequest.Op op : byId.values()) {
-                String h = hash(op.raw());
-                hashes.put(op.opId(), h);
-                rowsJson.add(Map.of("op_id", op.opId(), "h", h));
-            }
-            if (rowsJson.isEmpty()) {
-                return List.of();
-            }
-            Set<String> claimed = new HashSet<>();
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Sql.q(s, "posduif_op_ledger")
-                    + " (device_id, op_id, payload_hash) SELECT ?, x.op_id, x.h FROM jsonb_to_recordset(?::jsonb) AS x(op_id text, h text) "
-                    + "ORDER BY x.op_id ON CONFLICT (device_id, op_id) DO NOTHING RETURNING op_id")) {
+            Set<String> replayed = new HashSet<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT op_id, payload_hash, status, code, message FROM "
+                    + Sql.q(s, "posduif_op_ledger") + " WHERE device_id = ? AND op_id = ANY (?::text[])")) {
                 ps.setString(1, caller.deviceId());
-                ps.setString(2, toJson(rowsJson));
+                ps.setArray(2, c.createArrayOf("text", byId.keySet().toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        claimed.add(rs.getString(1));
-                    }
-                }
-            }
-            if (claimed.size() < byId.size()) {
-                List<String> replayed = byId.keySet().stream().filter(id -> !claimed.contains(id)).toList();
-                try (PreparedStatement ps = c.prepareStatement("SELECT op_id, payload_hash, status, code, message FROM "
-                        + Sql.q(s, "posduif_op_ledger") + " WHERE device_id = ? AND op_id = ANY (?)")) {
-                    ps.setString(1, caller.deviceId());
-                    ps.setArray(2, c.createArrayOf("text", replayed.toArray()));
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            PushRequest.Op op = byId.get(rs.getString(1));
-                            if (!rs.getString(2).equals(hashes.get(op.opId()))) {
-                                reject(op, ErrorCode.OP_ID_REUSED, "op_id was used before with a different payload");
-                            } else {
-                                Map<String, Object> r = result(op, "duplicate");
-                                // what the first delivery decided: a device whose answer was lost needs it to converge
-                                r.put("original_status", rs.getString(3));
-                                if (rs.getString(4) != null) {
-                                    r.put("code", rs.getString(4));
-                                    r.put("message", "already processed: " + rs.getString(5));
-                                }
+                        PushRequest.Op op = byId.get(rs.getString(1));
+                        replayed.add(op.opId());
+                        if (!rs.getString(2).equals(hashes.get(op.opId()))) {
+                            reject(op, ErrorCode.OP_ID_REUSED, "op_id was used before with a different payload");
+                        } else {
+                            Map<String, Object> r = result(op, "duplicate");
+                            // what the first delivery decided: a device whose answer was lost needs it to converge
+                            r.put("original_status", rs.getString(3));
+                            if (rs.getString(4) != null) {
+                                r.put("code", rs.getString(4));
+                                r.put("message", "already processed: " + rs.getString(5));
                             }
                         }
                     }
                 }
             }
-            List<PushRequest.Op> fresh = new ArrayList<>();
-            for (PushRequest.Op op : request.ops()) {
-                if (claimed.contains(op.opId())) {
-                    fresh.add(op);
-                }
-            }
-            return fresh;
-        }
-
-        private void recordResults(Connection c, List<PushRequest.Op> fresh) throws SQLException {
-            if (fresh.isEmpty()) {
-                return;
-            }
-            List<Map<String, Object>> rs = new ArrayList<>();
-            for (PushRequest.Op op : fresh) {
-                Map<String, Object> r = results[op.index()];
-                Map<String, Object> m = new HashMap<>();
-                m.put("op_id", op.opId());
-                m.put("status", r.get("status"));
-                m.put("code", r.get("code"));
-                m.put("message", r.get("message"));
-                rs.add(m);
-            }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + Sql.q(s, "posduif_op_ledger") + " l SET status = x.status, "
-                    + "code = x.code, message = x.message FROM jsonb_to_recordset(?::jsonb) AS x(op_id text, status text, code text, message text) "
-                    + "WHERE l.device_id = ? AND l.op_id = ANY (?::text[]) AND l.op_id = x.op_id")) {
-                ps.setString(1, toJson(rs));
-                ps.setString(2, caller.deviceId());
-                ps.setArray(3, c.createArrayOf("text", fresh.stream().map(PushRequest.Op::opId).toArray()));
-                ps.executeUpdate();
-            }
+            return replayed;
         }
 
         // ---- 2. static per-op checks ----
@@ -398,24 +432,11 @@ public class PushService {
 
         // ---- 3. locks and current state ----
 
-        private void lockAndLoad(Connection c, List<Valid> valid) throws SQLException {
+        private void load(Connection c, List<Valid> valid, long[] cursor) throws SQLException {
             Map<String, Map<String, Valid>> byTable = new TreeMap<>();
             for (Valid v : valid) {
                 byTable.computeIfAbsent(v.table().name(), k -> new TreeMap<>()).putIfAbsent(v.pkJson(), v);
             }
-            List<Long> keys = new ArrayList<>();
-            for (Map.Entry<String, Map<String, Valid>> e : byTable.entrySet()) {
-                for (String pkJson : e.getValue().keySet()) {
-                    keys.add(lockKey(e.getKey(), pkJson));
-                }
-            }
-            keys.sort(null);
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest(?::bigint[]) AS u(k) ORDER BY k) s")) {
-                ps.setArray(1, c.createArrayOf("bigint", keys.toArray()));
-                ps.execute();
-            }
-            long[] cursor = deviceCursor(c);
             for (Map.Entry<String, Map<String, Valid>> e : byTable.entrySet()) {
                 TableDef t = e.getValue().values().iterator().next().table();
                 List<String> pkJsons = new ArrayList<>(e.getValue().keySet());
@@ -425,16 +446,6 @@ public class PushService {
                 }
                 loadRows(c, t, pkJsons);
                 loadClocks(c, t, pkJsons, cursor);
-            }
-        }
-
-        private long[] deviceCursor(Connection c) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("SELECT cursor_txid::text, cursor_seq FROM "
-                    + Sql.q(s, "posduif_sync_devices") + " WHERE device_id = ?")) {
-                ps.setString(1, caller.deviceId());
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? new long[]{Long.parseUnsignedLong(rs.getString(1)), rs.getLong(2)} : new long[]{0, 0};
-                }
             }
         }
 
@@ -925,6 +936,11 @@ public class PushService {
 
     private static String key(String table, String pkJson) {
         return table + '\u0000' + pkJson;
+    }
+
+    /** Lock key of an op id of a device; U+0001 keeps it apart from row keys (table names are identifiers). */
+    private static long opLockKey(String deviceId, String opId) {
+        return lockKey("\u0001op\u0000" + deviceId, opId);
     }
 
     private static long lockKey(String table, String pkJson) {

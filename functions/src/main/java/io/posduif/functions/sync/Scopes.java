@@ -39,11 +39,6 @@ public class Scopes {
 
     /** The principal's parameters, read from its user row. */
     public Map<String, Object> principalParams(Connection c, Caller caller) throws SQLException {
-        Map<String, Object> params = new HashMap<>();
-        params.put("user_id", caller.userId().toString());
-        if (caller.deviceId() != null) {
-            params.put("device_id", caller.deviceId());
-        }
         try (PreparedStatement ps = c.prepareStatement("SELECT attributes::text FROM "
                 + Sql.q(caller.tenant().schema(), "posduif_users") + " WHERE id = ?")) {
             ps.setObject(1, caller.userId());
@@ -51,17 +46,29 @@ public class Scopes {
                 if (!rs.next()) {
                     throw new ApiException(ErrorCode.UNAUTHORIZED, "unknown user");
                 }
-                Map<?, ?> attrs = json.readValue(rs.getString(1), Map.class);
-                attrs.forEach((k, v) -> {
-                    if (v instanceof Collection<?> list) {
-                        params.put("user." + k, list.stream().map(String::valueOf).toList());
-                    } else if (v != null) {
-                        params.put("user." + k, String.valueOf(v));
-                    }
-                });
-            } catch (IOException e) {
-                throw new IllegalStateException("user attributes are not a JSON object", e);
+                return principalParams(caller, rs.getString(1));
             }
+        }
+    }
+
+    /** The principal's parameters from its user's attributes (JSON object text) read by the caller. */
+    public Map<String, Object> principalParams(Caller caller, String attributesJson) {
+        Map<String, Object> params = new HashMap<>();
+        params.put("user_id", caller.userId().toString());
+        if (caller.deviceId() != null) {
+            params.put("device_id", caller.deviceId());
+        }
+        try {
+            Map<?, ?> attrs = json.readValue(attributesJson, Map.class);
+            attrs.forEach((k, v) -> {
+                if (v instanceof Collection<?> list) {
+                    params.put("user." + k, list.stream().map(String::valueOf).toList());
+                } else if (v != null) {
+                    params.put("user." + k, String.valueOf(v));
+                }
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException("user attributes are not a JSON object", e);
         }
         return params;
     }

@@ -107,6 +107,9 @@ class ConstraintViolationRejectsOnlyItsOpTest extends StackTest {
         assertEquals(TS, one("SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM " + tenant.schema()
                 + ".posduif_row_clocks WHERE pk->>'id' = '" + edited + "'"), "the rejected op left the row's clock alone");
 
+        // push announces its commit itself: nothing queued for the relay's out-of-band publisher
+        assertEquals("0", one("SELECT count(*) FROM " + tenant.schema() + ".posduif_realtime_pending"));
+
         // a replay applies nothing and answers what the first delivery decided
         List<Map<String, Object>> replay = sync.push(device, batch);
         for (int i = 0; i < batch.length; i++) {

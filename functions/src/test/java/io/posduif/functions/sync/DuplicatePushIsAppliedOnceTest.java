@@ -105,6 +105,55 @@ class DuplicatePushIsAppliedOnceTest extends StackTest {
         applied.values().forEach(n -> assertEquals(1, n, "and by exactly one"));
     }
 
+    /**
+     * One op id delivered at once with two payloads (each writing another row): exactly one
+     * delivery applies; the others answer duplicate (same payload) or OP_ID_REUSED (the other
+     * payload), and the other payload's row is never written.
+     */
+    @Test
+    void concurrentDeliveriesOfOneOpIdWithTwoPayloadsApplyExactlyOne() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            String opId = UUID.randomUUID().toString();
+            UUID rowA = UUID.randomUUID();
+            UUID rowB = UUID.randomUUID();
+            Map<String, Object> a = new HashMap<>(SyncHttp.upsert("notes", rowA, Map.of("owner", user.id().toString(), "body", "a"), "2024-01-15T10:35:00.000Z"));
+            Map<String, Object> b = new HashMap<>(SyncHttp.upsert("notes", rowB, Map.of("owner", user.id().toString(), "body", "b"), "2024-01-15T10:35:00.000Z"));
+            a.put("op_id", opId);
+            b.put("op_id", opId);
+            int parallel = 6;
+            ExecutorService pool = Executors.newFixedThreadPool(parallel);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Map<String, Object>>> answers = new ArrayList<>();
+            for (int p = 0; p < parallel; p++) {
+                Map<String, Object> op = p % 2 == 0 ? a : b;
+                answers.add(pool.submit(() -> {
+                    start.await();
+                    return sync.push(device, op).get(0);
+                }));
+            }
+            start.countDown();
+            List<String> statuses = new ArrayList<>();
+            for (Future<Map<String, Object>> f : answers) {
+                Map<String, Object> r = f.get();
+                statuses.add(r.get("status") + (r.get("code") == null ? "" : "/" + r.get("code")));
+            }
+            pool.shutdown();
+            assertEquals(1, statuses.stream().filter("applied"::equals).count(), statuses.toString());
+            long reused = statuses.stream().filter("rejected/OP_ID_REUSED"::equals).count();
+            long duplicate = statuses.stream().filter("duplicate"::equals).count();
+            assertEquals(parallel - 1, reused + duplicate, statuses.toString());
+            assertEquals(parallel / 2, reused, "every delivery of the other payload is refused: " + statuses);
+            int written = db.withConnection(c -> {
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + tenant.schema()
+                        + ".notes WHERE id IN ('" + rowA + "', '" + rowB + "')")) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            });
+            assertEquals(1, written, "only the applied payload's row exists");
+        }
+    }
+
     private String body(UUID id) {
         return db.withConnection(c -> {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT body FROM " + tenant.schema() + ".notes WHERE id = '" + id + "'")) {
