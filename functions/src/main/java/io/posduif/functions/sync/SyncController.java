@@ -16,6 +16,10 @@ import io.micronaut.security.rules.SecurityRule;
 import io.posduif.functions.auth.Caller;
 import io.posduif.functions.http.GzipBodies;
 import io.posduif.functions.http.HttpLimits;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 
 import java.util.Map;
 
@@ -37,6 +41,8 @@ class SyncController {
     }
 
     @Get(value = "/pull", produces = MediaType.APPLICATION_JSON)
+    @ApiResponse(responseCode = "200", description = "A page of changes",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SyncWire.PullAnswer.class)))
     HttpResponse<byte[]> pull(Caller caller, @Nullable @QueryValue String cursor, @Nullable @QueryValue String limit) {
         caller.requireDevice();
         int n = pull.parseLimit(limit);
@@ -44,7 +50,11 @@ class SyncController {
     }
 
     @Post(value = "/push", consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
+    @ApiResponse(responseCode = "200", description = "One result per op",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SyncWire.PushAnswer.class)))
     Map<String, Object> push(Caller caller, @Nullable @Header("Content-Encoding") String contentEncoding,
+                             @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                                     schema = @Schema(implementation = SyncWire.PushBody.class)))
                              @Nullable @Body byte[] body) {
         // byte[] bodies skip the gzip-aware JSON reader; devices push gzip (protocol §8).
         return push.push(caller.requireDevice(), GzipBodies.decode(contentEncoding, body, limits));
