@@ -5,7 +5,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
 import io.posduif.protocol.RealtimeStream;
+import io.lettuce.core.RedisFuture;
 import io.posduif.relay.RelayConfig;
+import io.posduif.relay.RelayExecutors;
 import io.posduif.relay.presence.Presence;
 import io.posduif.relay.stream.RedisStreams;
 import io.posduif.relay.tenant.TenantDirectory;
@@ -22,11 +24,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,7 +48,11 @@ import java.util.concurrent.TimeUnit;
  * drained: their changes are already visible to pull.
  *
  * <p>The leader also trims the tenant's stream by age and marks devices offline whose relay
- * stopped refreshing them.
+ * stopped refreshing them. That housekeeping runs on its own thread, with its own Redis and
+ * pooled PostgreSQL connections, never on the leader thread or its connection: a slow sweep
+ * (an UPDATE over every device of the tenant) used to hold up every notification behind it.
+ * It needs no lock of its own: trimming and sweeping are idempotent, so the rare overlap with a
+ * relay that just lost or took a tenant over does no harm.
  */
 @Context
 public class OutOfBandPublisher implements Runnable {
@@ -52,6 +61,9 @@ public class OutOfBandPublisher implements Runnable {
     private static final int BUCKETS_PER_EVENT = 500;
     private static final long HOUSEKEEPING_MS = 30_000;
     private static final long FIRST_RETRY_MS = 2;
+    /** Retries stay this close together for the first {@link #SHORT_HOLD_MS} of a hold. */
+    private static final long SHORT_RETRY_MS = 8;
+    private static final long SHORT_HOLD_MS = 250;
     private static final long MAX_RETRY_MS = 100;
 
     private final TenantDirectory tenants;
@@ -63,14 +75,17 @@ public class OutOfBandPublisher implements Runnable {
     private final String password;
     private final Counter published;
     private final Thread thread;
+    private final ScheduledExecutorService housekeeper = Executors.newSingleThreadScheduledExecutor(RelayExecutors.named("posduif-relay-housekeeping"));
     private final Set<String> led = new TreeSet<>();
     private final Set<String> dirty = new LinkedHashSet<>();
+    /** The drain statement per tenant, prepared once per connection (server-side after pgjdbc's threshold: no re-planning per change). */
+    private final Map<String, PreparedStatement> drains = new HashMap<>();
     private volatile Set<String> ledView = Set.of();
     private volatile boolean running = true;
     private Connection connection;
     private long nextLeaderCheck;
-    private long nextHousekeeping;
     private long retryMs = FIRST_RETRY_MS;
+    private long heldSince;
 
     OutOfBandPublisher(TenantDirectory tenants, RedisStreams redis, Presence presence, RelayConfig config, MeterRegistry meters,
                        @Value("${datasources.default.url}") String url,
@@ -87,6 +102,7 @@ public class OutOfBandPublisher implements Runnable {
         this.thread = new Thread(this, "posduif-relay-leader");
         thread.setDaemon(true);
         thread.start();
+        housekeeper.scheduleWithFixedDelay(this::housekeeping, HOUSEKEEPING_MS, HOUSEKEEPING_MS, TimeUnit.MILLISECONDS);
     }
 
     /** Tenants this relay currently leads. */
@@ -106,14 +122,12 @@ public class OutOfBandPublisher implements Runnable {
                     nextLeaderCheck = now + config.leaderCheck().toNanos();
                     acquire();
                 }
-                if (now - nextHousekeeping >= 0) {
-                    nextHousekeeping = now + TimeUnit.MILLISECONDS.toNanos(HOUSEKEEPING_MS);
-                    housekeeping();
-                }
                 // Entries held back by an older open transaction become drainable when it ends,
-                // which sends no notification: retry soon (2 ms, doubling to 100 ms) instead of a
-                // fixed 200 ms, which used to be added to every change that met a concurrent
-                // transaction (presence updates, autovacuum's analyze, other writers).
+                // which sends no notification: retry soon instead of a fixed 200 ms, which used to
+                // be added to every change that met a concurrent transaction (presence updates,
+                // other writers). Most holds are a few ms, so retries stay ≤ 8 ms apart for the
+                // first 250 ms (at most 8 ms added); only a long transaction backs off to 100 ms.
+                // The wait returns as soon as a notification arrives on the socket.
                 PGNotification[] ns = connection.unwrap(PGConnection.class).getNotifications(dirty.isEmpty() ? 500 : (int) retryMs);
                 if (ns != null) {
                     for (PGNotification n : ns) {
@@ -128,7 +142,7 @@ public class OutOfBandPublisher implements Runnable {
                         dirty.remove(t);
                     }
                 }
-                retryMs = dirty.isEmpty() ? FIRST_RETRY_MS : Math.min(MAX_RETRY_MS, retryMs * 2);
+                backOff(System.nanoTime());
             } catch (SQLException | RuntimeException e) {
                 if (!running) {
                     return;
@@ -141,6 +155,19 @@ public class OutOfBandPublisher implements Runnable {
         closeQuietly();
     }
 
+    private void backOff(long now) {
+        if (dirty.isEmpty()) {
+            retryMs = FIRST_RETRY_MS;
+            heldSince = 0;
+            return;
+        }
+        if (heldSince == 0) {
+            heldSince = now;
+        }
+        long cap = now - heldSince < TimeUnit.MILLISECONDS.toNanos(SHORT_HOLD_MS) ? SHORT_RETRY_MS : MAX_RETRY_MS;
+        retryMs = Math.min(cap, retryMs * 2);
+    }
+
     private void connect() throws SQLException {
         connection = DriverManager.getConnection(url, user, password);
         connection.setAutoCommit(true);
@@ -150,29 +177,42 @@ public class OutOfBandPublisher implements Runnable {
         }
         led.clear();
         dirty.clear();
+        drains.clear();
         ledView = Set.of();
     }
 
     private void acquire() throws SQLException {
         Set<String> all = tenants.all().isEmpty() ? tenants.refresh() : tenants.all();
+        List<String> free = new ArrayList<>();
         for (String t : all) {
-            if (led.contains(t)) {
-                continue;
+            if (!led.contains(t)) {
+                free.add(t);
             }
-            try (PreparedStatement ps = connection.prepareStatement(
-                    "SELECT pg_try_advisory_lock(hashtext('posduif.relay.leader'), hashtext(?))")) {
-                ps.setString(1, t);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next() && rs.getBoolean(1)) {
-                        led.add(t);
-                        dirty.add(t); // publish whatever was queued while nobody led
-                        housekeeping(t);
-                        LOG.info("leading tenant {} (out-of-band changes, trimming, presence sweep)", t);
-                    }
+        }
+        if (free.isEmpty()) {
+            return;
+        }
+        // One round trip for all tenants nobody here leads (with two relays, half of them at
+        // every check), not one per tenant on the leader thread.
+        List<String> taken = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT t FROM unnest(?::text[]) AS t WHERE pg_try_advisory_lock(hashtext('posduif.relay.leader'), hashtext(t))")) {
+            ps.setArray(1, connection.createArrayOf("text", free.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    taken.add(rs.getString(1));
                 }
             }
         }
+        for (String t : taken) {
+            led.add(t);
+            dirty.add(t); // publish whatever was queued while nobody led
+            LOG.info("leading tenant {} (out-of-band changes, trimming, presence sweep)", t);
+        }
         ledView = Set.copyOf(led);
+        if (!taken.isEmpty()) {
+            housekeeper.execute(() -> taken.forEach(this::housekeeping));
+        }
     }
 
     /** Publishes the tenant's drainable queue; true if entries remain (held back by an older transaction). */
@@ -186,11 +226,15 @@ public class OutOfBandPublisher implements Runnable {
             // (committed, but behind an older open transaction: they need a retry, as that
             // transaction's end sends no notification). Keys committed later notify by themselves.
             // Every round trip here is on the plain-SQL path's latency.
-            try (Statement s = connection.createStatement();
-                 ResultSet rs = s.executeQuery("WITH x AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),"
-                         + " d AS (DELETE FROM " + table + " p USING x WHERE p.txid < x.xmin RETURNING p.bucket)"
-                         + " SELECT d.bucket, false FROM d"
-                         + " UNION ALL SELECT NULL, true FROM x WHERE EXISTS (SELECT 1 FROM " + table + " h WHERE h.txid >= x.xmin)")) {
+            PreparedStatement ps = drains.get(tenant);
+            if (ps == null) {
+                ps = connection.prepareStatement("WITH x AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),"
+                        + " d AS (DELETE FROM " + table + " p USING x WHERE p.txid < x.xmin RETURNING p.bucket)"
+                        + " SELECT d.bucket, false FROM d"
+                        + " UNION ALL SELECT NULL, true FROM x WHERE EXISTS (SELECT 1 FROM " + table + " h WHERE h.txid >= x.xmin)");
+                drains.put(tenant, ps);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     if (rs.getBoolean(2)) {
                         remaining = true;
@@ -201,22 +245,27 @@ public class OutOfBandPublisher implements Runnable {
             }
             if (!buckets.isEmpty()) {
                 List<String> all = new ArrayList<>(buckets);
+                List<Set<String>> chunks = new ArrayList<>();
                 for (int i = 0; i < all.size(); i += BUCKETS_PER_EVENT) {
-                    Set<String> chunk = new LinkedHashSet<>(all.subList(i, Math.min(all.size(), i + BUCKETS_PER_EVENT)));
-                    try {
-                        redis.publish(tenant, "sync_required", chunk, null, Map.of("type", "sync_required")).get(2, TimeUnit.SECONDS);
-                    } catch (Exception e) {
-                        connection.rollback();
-                        LOG.warn("out-of-band changes of tenant {} not published yet (Redis: {}); kept for the next attempt", tenant, e.toString());
-                        sleep(500);
-                        return true;
-                    }
-                    published.increment();
+                    chunks.add(new LinkedHashSet<>(all.subList(i, Math.min(all.size(), i + BUCKETS_PER_EVENT))));
                 }
+                try {
+                    // all chunks in flight at once; the DELETE commits only if every XADD did
+                    for (RedisFuture<String> f : redis.publishSyncRequired(tenant, chunks)) {
+                        f.get(2, TimeUnit.SECONDS);
+                    }
+                } catch (Exception e) {
+                    connection.rollback();
+                    LOG.warn("out-of-band changes of tenant {} not published yet (Redis: {}); kept for the next attempt", tenant, e.toString());
+                    sleep(500);
+                    return true;
+                }
+                published.increment(chunks.size());
             }
             connection.commit();
         } catch (SQLException e) {
             connection.rollback();
+            closeQuietly(drains.remove(tenant)); // a dropped or recreated table invalidates it
             if ("42P01".equals(e.getSQLState()) || "3F000".equals(e.getSQLState())) {
                 return false; // tenant dropped, or not migrated yet
             }
@@ -227,9 +276,14 @@ public class OutOfBandPublisher implements Runnable {
         return remaining;
     }
 
+    /** On the housekeeping thread: the tenants led at this moment (a snapshot, never the leader's set). */
     private void housekeeping() {
-        for (String t : led) {
-            housekeeping(t);
+        try {
+            for (String t : ledView) {
+                housekeeping(t);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("housekeeping failed: {}", e.toString()); // a periodic task that throws is never run again
         }
     }
 
@@ -248,7 +302,18 @@ public class OutOfBandPublisher implements Runnable {
         }
     }
 
+    private static void closeQuietly(PreparedStatement ps) {
+        if (ps != null) {
+            try {
+                ps.close();
+            } catch (SQLException ignored) {
+                // its connection is gone already
+            }
+        }
+    }
+
     private void closeQuietly() {
+        drains.clear(); // closed with their connection
         if (connection != null) {
             try {
                 connection.close();
@@ -272,6 +337,7 @@ public class OutOfBandPublisher implements Runnable {
 
     @PreDestroy
     void stop() {
+        housekeeper.shutdownNow();
         running = false;
         thread.interrupt();
         try {

@@ -34,8 +34,10 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The relay's Redis: one connection for the blocking {@code XREAD} loop, one for everything
- * else (replay, trimming, presence and out-of-band XADDs). Commands fail at once while
+ * The relay's Redis: one connection for the blocking {@code XREAD} loop, one for the
+ * out-of-band leader's XADDs, one for everything else (replay, trimming, presence). The leader
+ * has its own so that its XADD, which is on the plain-SQL path's latency, never queues behind a
+ * 10,000-entry replay or a trim on the shared connection. Commands fail at once while
  * disconnected instead of queueing, so a Redis outage shows up as errors the relay handles.
  */
 @Singleton
@@ -47,6 +49,7 @@ public class RedisStreams {
     private final RedisClient client;
     private volatile StatefulRedisConnection<String, String> reader;
     private volatile StatefulRedisConnection<String, String> commands;
+    private volatile StatefulRedisConnection<String, String> outOfBand;
 
     RedisStreams(RelayConfig config, JsonMapper json, @Value("${redis.uri}") String uri) {
         this.config = config;
@@ -83,6 +86,19 @@ public class RedisStreams {
                     commands = client.connect();
                 }
                 c = commands;
+            }
+        }
+        return c;
+    }
+
+    private StatefulRedisConnection<String, String> outOfBand() {
+        StatefulRedisConnection<String, String> c = outOfBand;
+        if (c == null) {
+            synchronized (this) {
+                if (outOfBand == null) {
+                    outOfBand = client.connect();
+                }
+                c = outOfBand;
             }
         }
         return c;
@@ -135,6 +151,24 @@ public class RedisStreams {
 
     /** Appends an event (same layout as functions' RealtimePublisher). */
     public RedisFuture<String> publish(String tenant, String type, Set<String> buckets, Set<String> users, Map<String, Object> data) {
+        return publish(commands(), tenant, type, buckets, users, data);
+    }
+
+    /**
+     * Appends one {@code sync_required} per chunk of scope keys, all sent before any reply is
+     * awaited (one round trip however many chunks), on the out-of-band leader's own connection.
+     */
+    public List<RedisFuture<String>> publishSyncRequired(String tenant, List<Set<String>> chunks) {
+        StatefulRedisConnection<String, String> c = outOfBand();
+        List<RedisFuture<String>> sent = new ArrayList<>(chunks.size());
+        for (Set<String> chunk : chunks) {
+            sent.add(publish(c, tenant, "sync_required", chunk, null, Map.of("type", "sync_required")));
+        }
+        return sent;
+    }
+
+    private RedisFuture<String> publish(StatefulRedisConnection<String, String> c, String tenant, String type, Set<String> buckets,
+                                        Set<String> users, Map<String, Object> data) {
         try {
             Map<String, String> f = new LinkedHashMap<>();
             f.put(RealtimeStream.FIELD_TYPE, type);
@@ -145,7 +179,7 @@ public class RedisStreams {
                 f.put(RealtimeStream.FIELD_USERS, json.writeValueAsString(List.copyOf(users)));
             }
             f.put(RealtimeStream.FIELD_DATA, json.writeValueAsString(data));
-            return commands().async().xadd(RealtimeStream.key(tenant),
+            return c.async().xadd(RealtimeStream.key(tenant),
                     XAddArgs.Builder.maxlen(config.streamMaxLength()).approximateTrimming(), f);
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -193,6 +227,9 @@ public class RedisStreams {
         }
         if (commands != null) {
             commands.close();
+        }
+        if (outOfBand != null) {
+            outOfBand.close();
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown();

@@ -63,6 +63,11 @@ class RealtimeBenchmark {
     private static final int ROUNDS = Integer.getInteger("posduif.bench.rounds", 300);
     private static final int CONNECTIONS = Integer.getInteger("posduif.bench.connections", 19_000);
     private static final int GENERATORS = 4;
+    /**
+     * {@code -Dposduif.bench.latencyOnly=true}: only the two latency runs, printed and not written
+     * to docs/benchmarks.md; for checking a change on a busy machine, not an official figure.
+     */
+    private static final boolean LATENCY_ONLY = Boolean.getBoolean("posduif.bench.latencyOnly");
     private static final List<String> SERVER_JVM = List.of("-Xmx1g", "-XX:+UseSerialGC");
 
     private final Map<String, String> results = new LinkedHashMap<>();
@@ -79,7 +84,9 @@ class RealtimeBenchmark {
         UUID user = TestTenants.user(tenant, "mobile");
         prepare(stack, s, user);
         try {
-            redisRaw(stack);
+            if (!LATENCY_ONLY) {
+                redisRaw(stack);
+            }
             int relayPort = EmbeddedStack.freePort();
             Process relay = java("relay", SERVER_JVM, "io.posduif.relay.Application",
                     List.of("-Dposduif.relay.enabled=true", "-Dmicronaut.server.port=" + relayPort,
@@ -87,6 +94,12 @@ class RealtimeBenchmark {
                             "-Ddatasources.default.password=" + EmbeddedStack.PASSWORD, "-Dredis.uri=" + stack.redisUrl()));
             awaitHealth(relayPort);
             latency(stack, tenant, user, relayPort);
+            if (LATENCY_ONLY) {
+                results.put("load average at start", loadAtStart);
+                results.put("load average at end", loadAverage());
+                results.forEach((k, v) -> System.out.println("LATENCY-ONLY | " + k + " | " + v));
+                return;
+            }
             Thread.sleep(3000);
             capacity("relay", relay, relayPort, tenant, user, stack);
             stop(relay);
