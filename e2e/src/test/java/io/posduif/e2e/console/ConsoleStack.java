@@ -3,6 +3,8 @@ package io.posduif.e2e.console;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.posduif.devstack.EmbeddedStack;
+import io.posduif.e2e.support.E2eServer;
+import io.posduif.e2e.support.RelayProcess;
 import io.posduif.functions.auth.WebUsers;
 import io.posduif.functions.schema.SchemaApplier;
 import io.posduif.functions.schema.SchemaParser;
@@ -13,7 +15,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,10 +46,7 @@ final class ConsoleStack implements AutoCloseable {
      */
     static ConsoleStack start() {
         EmbeddedStack stack = EmbeddedStack.shared();
-        Map<String, Object> props = new HashMap<>(stack.micronautProperties());
-        props.put("micronaut.server.port", -1);
-        // the relay's beans are on this classpath too (e2e holds every module); they stay out of functions
-        props.put("posduif.relay.enabled", "false");
+        Map<String, Object> props = E2eServer.functionsProperties(stack);
         int relayPort = EmbeddedStack.freePort();
         props.put("posduif.relay.public-url", "http://localhost:" + relayPort);
         EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, props);
@@ -57,7 +55,9 @@ final class ConsoleStack implements AutoCloseable {
 
     /** Starts the real relay process, allowing the console's origin. */
     ConsoleStack startRelay() {
-        relay = RelayProcess.start(EmbeddedStack.shared(), relayPort, baseUrl);
+        // small intervals so presence and new tenants show within a test's patience
+        relay = RelayProcess.start(EmbeddedStack.shared(), relayPort, "posduif.relay.allowed-origin=" + baseUrl,
+                "posduif.relay.tenant-refresh=1s", "posduif.relay.presence-refresh=2s");
         return this;
     }
 

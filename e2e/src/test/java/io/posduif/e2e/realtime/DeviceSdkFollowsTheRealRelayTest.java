@@ -6,6 +6,8 @@ import io.posduif.client.DeviceInfo;
 import io.posduif.client.PosduifDevice;
 import io.posduif.client.sim.WebSession;
 import io.posduif.devstack.EmbeddedStack;
+import io.posduif.e2e.support.E2eServer;
+import io.posduif.e2e.support.RelayProcess;
 import io.posduif.functions.auth.WebUsers;
 import io.posduif.functions.schema.SchemaApplier;
 import io.posduif.functions.schema.SchemaParser;
@@ -14,7 +16,6 @@ import io.posduif.functions.tenant.Tenants;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -47,9 +48,7 @@ class DeviceSdkFollowsTheRealRelayTest {
     void aStartedDevicePullsOnSyncRequiredAndMigratesOnSchemaChanged() throws Exception {
         EmbeddedStack stack = EmbeddedStack.shared();
         try (RelayProcess relay = RelayProcess.start(stack)) {
-            Map<String, Object> props = new HashMap<>(stack.micronautProperties());
-            props.put("micronaut.server.port", -1);
-            props.put("posduif.relay.enabled", "false");
+            Map<String, Object> props = E2eServer.functionsProperties(stack);
             props.put("posduif.rate-limit.enabled", "false");
             props.put("posduif.relay.public-url", relay.url());
             try (EmbeddedServer functions = ApplicationContext.run(EmbeddedServer.class, props)) {

@@ -8,6 +8,8 @@ import io.posduif.client.SyncListener;
 import io.posduif.client.SyncReport;
 import io.posduif.client.sim.WebSession;
 import io.posduif.devstack.EmbeddedStack;
+import io.posduif.e2e.support.E2eServer;
+import io.posduif.e2e.support.RelayProcess;
 import io.posduif.functions.auth.TokenIssuer;
 import io.posduif.functions.auth.WebUsers;
 import io.posduif.functions.realtime.DeviceScopes;
@@ -31,7 +33,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -75,9 +76,7 @@ class SdkPropagationBenchmark {
     void pushToNotificationAndToRowWithTheSdk() throws Exception {
         EmbeddedStack stack = EmbeddedStack.shared();
         try (RelayProcess relay = RelayProcess.start(stack)) {
-            Map<String, Object> props = new HashMap<>(stack.micronautProperties());
-            props.put("micronaut.server.port", -1);
-            props.put("posduif.relay.enabled", "false");
+            Map<String, Object> props = E2eServer.functionsProperties(stack);
             props.put("posduif.relay.public-url", relay.url());
             try (EmbeddedServer functions = ApplicationContext.run(EmbeddedServer.class, props)) {
                 run(stack, functions, relay);

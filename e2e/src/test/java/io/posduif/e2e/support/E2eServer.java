@@ -36,10 +36,7 @@ public final class E2eServer {
     public static synchronized E2eServer shared() {
         if (shared == null) {
             EmbeddedStack stack = EmbeddedStack.shared();
-            Map<String, Object> props = new HashMap<>(stack.micronautProperties());
-            props.put("micronaut.server.port", -1);
-            // sse-relay is on the e2e classpath too; its beans belong to the relay process, not this one.
-            props.put("posduif.relay.enabled", "false");
+            Map<String, Object> props = functionsProperties(stack);
             // one JVM enrolls dozens of devices from one address in seconds; rate-limit tests live in functions
             props.put("posduif.rate-limit.enabled", "false");
             EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, props);
@@ -47,6 +44,17 @@ public final class E2eServer {
             Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "posduif-e2e-server-stop"));
         }
         return shared;
+    }
+
+    /**
+     * Settings for functions in this JVM on a random port over the stack. sse-relay is on the e2e
+     * classpath too; its beans belong to the relay process ({@link RelayProcess}), not this one.
+     */
+    public static Map<String, Object> functionsProperties(EmbeddedStack stack) {
+        Map<String, Object> props = new HashMap<>(stack.micronautProperties());
+        props.put("micronaut.server.port", -1);
+        props.put("posduif.relay.enabled", "false");
+        return props;
     }
 
     public String url() {

@@ -47,13 +47,14 @@ public class RedisStreams {
     private final JsonMapper json;
     private final ClientResources resources;
     private final RedisClient client;
-    private volatile StatefulRedisConnection<String, String> reader;
-    private volatile StatefulRedisConnection<String, String> commands;
-    private volatile StatefulRedisConnection<String, String> outOfBand;
+    private final Lazy reader;
+    private final Lazy commands = new Lazy(null);
+    private final Lazy outOfBand = new Lazy(null);
 
     RedisStreams(RelayConfig config, JsonMapper json, @Value("${redis.uri}") String uri) {
         this.config = config;
         this.json = json;
+        this.reader = new Lazy(config.readBlock().plusSeconds(5));
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1).build();
         this.client = RedisClient.create(resources, RedisURI.create(uri));
         client.setOptions(ClientOptions.builder()
@@ -64,44 +65,49 @@ public class RedisStreams {
                 .build());
     }
 
-    private StatefulRedisConnection<String, String> reader() {
-        StatefulRedisConnection<String, String> c = reader;
-        if (c == null) {
-            synchronized (this) {
-                if (reader == null) {
-                    reader = client.connect();
-                    reader.setTimeout(config.readBlock().plusSeconds(5));
+    /** A connection opened on first use (the relay starts even while Redis is down). */
+    private final class Lazy {
+        private final Duration timeout;
+        private volatile StatefulRedisConnection<String, String> connection;
+
+        Lazy(Duration timeout) {
+            this.timeout = timeout;
+        }
+
+        StatefulRedisConnection<String, String> get() {
+            StatefulRedisConnection<String, String> c = connection;
+            if (c == null) {
+                synchronized (this) {
+                    if (connection == null) {
+                        StatefulRedisConnection<String, String> opened = client.connect();
+                        if (timeout != null) {
+                            opened.setTimeout(timeout);
+                        }
+                        connection = opened;
+                    }
+                    c = connection;
                 }
-                c = reader;
+            }
+            return c;
+        }
+
+        void close() {
+            if (connection != null) {
+                connection.close();
             }
         }
-        return c;
+    }
+
+    private StatefulRedisConnection<String, String> reader() {
+        return reader.get();
     }
 
     public StatefulRedisConnection<String, String> commands() {
-        StatefulRedisConnection<String, String> c = commands;
-        if (c == null) {
-            synchronized (this) {
-                if (commands == null) {
-                    commands = client.connect();
-                }
-                c = commands;
-            }
-        }
-        return c;
+        return commands.get();
     }
 
     private StatefulRedisConnection<String, String> outOfBand() {
-        StatefulRedisConnection<String, String> c = outOfBand;
-        if (c == null) {
-            synchronized (this) {
-                if (outOfBand == null) {
-                    outOfBand = client.connect();
-                }
-                c = outOfBand;
-            }
-        }
-        return c;
+        return outOfBand.get();
     }
 
     /**
@@ -222,15 +228,9 @@ public class RedisStreams {
 
     @PreDestroy
     void close() {
-        if (reader != null) {
-            reader.close();
-        }
-        if (commands != null) {
-            commands.close();
-        }
-        if (outOfBand != null) {
-            outOfBand.close();
-        }
+        reader.close();
+        commands.close();
+        outOfBand.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown();
     }
