@@ -100,13 +100,17 @@ public class PushService {
         }
         PushRequest request = PushRequest.parse(parsed, config.maxPushOps());
         TenantSchema schema = schemas.current(caller.tenant());
-        Batch batch = new Batch(caller, schema, request);
         long start = System.nanoTime();
-        // one transaction for the whole request: the batch, the ledger, the device's push time and the cursor
-        String cursor = db.inTransaction(c -> {
-            batch.run(c);
-            return finish(c, caller, batch);
-        });
+        Batch batch = new Batch(caller, schema, request, false);
+        String cursor;
+        try {
+            cursor = apply(batch);
+        } catch (ConstraintViolated e) {
+            // a row broke a constraint of its table: that transaction is gone whole; redo the batch
+            // with savepoints, which rejects only the offending rows' ops
+            batch = new Batch(caller, schema, request, true);
+            cursor = apply(batch);
+        }
         if (TRACE) {
             System.out.printf("push trace: transaction incl. commit %.1f ms%n", (System.nanoTime() - start) / 1e6);
         }
@@ -126,6 +130,21 @@ public class PushService {
         out.put("results", batch.results());
         out.put("cursor", cursor);
         return out;
+    }
+
+    /** One transaction for the whole request: the batch, the ledger, the device's push time and the cursor. */
+    private String apply(Batch batch) {
+        return db.inTransaction(c -> {
+            batch.run(c);
+            return finish(c, batch.caller, batch);
+        });
+    }
+
+    /** A row of the batch broke a constraint of its table; the batch is redone with savepoints. */
+    private static final class ConstraintViolated extends RuntimeException {
+        ConstraintViolated() {
+            super(null, null, false, false);
+        }
     }
 
     /**
@@ -204,8 +223,12 @@ public class PushService {
         final List<Map<String, Object>> ledger = new ArrayList<>();
         Set<String> principalBuckets;
 
+        /** Write each table's rows under a savepoint, row by row after a violation (the retry after one). */
+        final boolean savepoints;
+
         @SuppressWarnings("unchecked")
-        Batch(Caller caller, TenantSchema schema, PushRequest request) {
+        Batch(Caller caller, TenantSchema schema, PushRequest request, boolean savepoints) {
+            this.savepoints = savepoints;
             this.caller = caller;
             this.schema = schema;
             this.request = request;
@@ -768,14 +791,27 @@ public class PushService {
          * table the schema file declared (unique index, check, …; SQLSTATE class 23) is the
          * client's data, not a server failure: the statement is undone to a savepoint and the rows
          * are written one by one, each under its own savepoint, so that only the offending rows'
-         * ops are rejected and everything else in the batch applies. The fallback runs only after
-         * a failure; the common path pays one SAVEPOINT sent with the statement itself.
+         * ops are rejected and everything else in the batch applies. Savepoints (subtransactions)
+         * cost on every push, so the common path has none: a violation there aborts the whole
+         * transaction, and the batch is redone from scratch with savepoints.
          */
         private void apply(Connection c, TableDef t, String sql, List<RowState> states,
                            java.util.function.Function<RowState, Map<String, Object>> dbRow) throws SQLException {
             List<Map<String, Object>> all = new ArrayList<>();
             for (RowState st : states) {
                 all.add(dbRow.apply(st));
+            }
+            if (!savepoints) {
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    bindKeysOrRows(ps, t, sql, toJson(all));
+                    ps.execute();
+                    return;
+                } catch (SQLException e) {
+                    if (violatesTableConstraint(e, t)) {
+                        throw new ConstraintViolated();
+                    }
+                    throw e;
+                }
             }
             try (PreparedStatement ps = c.prepareStatement("SAVEPOINT posduif_write; " + sql)) {
                 bindKeysOrRows(ps, t, sql, toJson(all));
