@@ -346,10 +346,10 @@ class SyncBenchmark extends StackTest {
 
                 Rounds — push: %s; raw push: %s; pull: %s; raw pull: %s.
 
-                Push pays what raw does not: HTTP and JSON both ways, the op ledger (insert and result
-                update), advisory key locks, reading rows and clocks for conflict decisions, clock
-                rows, and the per-row capture trigger (compaction lookup + change-log and scope
-                inserts). Pull pays HTTP, a REPEATABLE READ snapshot per page, the principal's scope,
+                Push pays what raw does not: HTTP and JSON both ways, the op ledger (a row per op,
+                written once with its result), advisory locks on op ids and row keys, reading rows
+                and clocks for conflict decisions, clock rows, and the statement-level capture
+                trigger (compaction lookup + change-log and scope inserts). Pull pays HTTP, a REPEATABLE READ snapshot per page, the principal's scope,
                 and the device parsing each page; row JSON is rendered once at capture and copied.
                 """, Instant.now().toString().substring(0, 16) + "Z", ROUNDS,
                 push, raw, push / raw, PULL_ROWS, pull, rawPull, pull / rawPull,
