@@ -23,6 +23,10 @@ import io.posduif.functions.http.HttpLimits;
 import io.posduif.functions.realtime.RealtimeEvent;
 import io.posduif.functions.realtime.RealtimePublisher;
 import io.posduif.protocol.ErrorCode;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 
 import java.io.IOException;
 import java.sql.PreparedStatement;
@@ -58,7 +62,10 @@ class MessagesController {
     }
 
     @Post(consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
-    Map<String, Object> send(Caller caller, @Nullable @Body byte[] raw) {
+    @ApiResponse(responseCode = "200", description = "The stored message (pending_sync)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = MessagesWire.Message.class)))
+    Map<String, Object> send(Caller caller, @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = MessagesWire.NewMessage.class))) @Nullable @Body byte[] raw) {
         caller.requireWeb();
         byte[] body = GzipBodies.decode(raw, limits);
         messages.messagesTable(caller.tenant());
@@ -123,6 +130,8 @@ class MessagesController {
     }
 
     @Get(produces = MediaType.APPLICATION_JSON)
+    @ApiResponse(responseCode = "200", description = "A page of messages",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = MessagesWire.MessagePage.class)))
     Map<String, Object> list(Caller caller, @Nullable @QueryValue("recipient_id") String recipientId,
                              @Nullable @QueryValue String status, @Nullable @QueryValue String limit, @Nullable @QueryValue String offset) {
         caller.requireWeb();
@@ -179,6 +188,8 @@ class MessagesController {
     }
 
     @Get(value = "/unread-count", produces = MediaType.APPLICATION_JSON)
+    @ApiResponse(responseCode = "200", description = "Messages to the caller not yet read",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = MessagesWire.UnreadCount.class)))
     Map<String, Object> unread(Caller caller) {
         caller.requireWeb();
         messages.messagesTable(caller.tenant());
@@ -186,6 +197,8 @@ class MessagesController {
     }
 
     @Get(value = "/{id}", produces = MediaType.APPLICATION_JSON)
+    @ApiResponse(responseCode = "200", description = "The message",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = MessagesWire.Message.class)))
     Map<String, Object> get(Caller caller, @PathVariable String id) {
         caller.requireWeb();
         messages.messagesTable(caller.tenant());
@@ -207,6 +220,8 @@ class MessagesController {
     }
 
     @Put(value = "/{id}/read", produces = MediaType.APPLICATION_JSON)
+    @ApiResponse(responseCode = "200", description = "The message, now read",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = MessagesWire.MessageRead.class)))
     Map<String, Object> read(Caller caller, @PathVariable String id) {
         caller.requireWeb();
         messages.messagesTable(caller.tenant());

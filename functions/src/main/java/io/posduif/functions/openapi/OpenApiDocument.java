@@ -33,6 +33,9 @@ import java.util.Optional;
  *   <li>Every operation answers 4XX and 5XX with the one error body of docs/protocol.md §2
  *   ({@code components.responses.Error}); OpenAPI 3.0 has no global responses, so each
  *   operation gets a reference.</li>
+ *   <li>A {@code Map<String, Object>} holds any JSON values, but the generator writes its values as
+ *   {@code additionalProperties: {type: object}} (values are objects); that becomes
+ *   {@code additionalProperties: true}, so that a row's strings and numbers are valid.</li>
  *   <li>Security comes from the running router: a route that binds a {@link Caller} needs a web
  *   or device token; a controller that checks the operator token needs that; anything else is
  *   anonymous. Annotations can't say this: identity's controllers are {@code @Secured(isAnonymous())}
@@ -96,6 +99,7 @@ class OpenApiDocument {
                 }
             }
         }
+        anyValues(doc);
         if (doc.get("tags") instanceof List<?> tags && tags.isEmpty()) {
             doc.remove("tags");
         }
@@ -116,6 +120,19 @@ class OpenApiDocument {
                 "description", "Error (docs/protocol.md §2). `code` is an ErrorCode constant, which fixes the HTTP status.",
                 "content", map("application/json", map("schema", map("$ref", "#/components/schemas/ErrorBody")))));
         return doc;
+    }
+
+    /** {@code additionalProperties: {type: object}}, anywhere, is what the generator makes of {@code Object} values. */
+    @SuppressWarnings("unchecked")
+    private static void anyValues(Object node) {
+        if (node instanceof Map<?, ?> m) {
+            if (m.get("additionalProperties") instanceof Map<?, ?> a && a.size() == 1 && "object".equals(a.get("type"))) {
+                ((Map<String, Object>) m).put("additionalProperties", true);
+            }
+            m.values().forEach(OpenApiDocument::anyValues);
+        } else if (node instanceof List<?> l) {
+            l.forEach(OpenApiDocument::anyValues);
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -15,6 +15,9 @@ import io.micronaut.serde.annotation.Serdeable;
 import io.posduif.functions.db.Db;
 import io.posduif.functions.http.ErrorBody;
 import io.posduif.protocol.ErrorCode;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +63,9 @@ final class HealthController {
     }
 
     @Get
+    // the method returns HttpResponse<?> (200 or 503), so the generator cannot see the 200 body
+    @ApiResponse(responseCode = "200", description = "PostgreSQL and Redis answer",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = Health.class)))
     @ExecuteOn(TaskExecutors.BLOCKING)
     HttpResponse<?> health() {
         CompletableFuture<Boolean> pg = CompletableFuture.supplyAsync(this::postgresUp, probes);

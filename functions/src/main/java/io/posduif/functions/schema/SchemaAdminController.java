@@ -21,6 +21,9 @@ import io.posduif.functions.http.HttpLimits;
 import io.posduif.functions.schema.SchemaViews.SchemaView;
 import io.posduif.functions.schema.SchemaViews.TableView;
 import io.posduif.protocol.ErrorCode;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
 
 import java.io.IOException;
 import java.util.List;
@@ -48,7 +51,14 @@ final class SchemaAdminController {
     record Versions(List<SchemaVersions.VersionInfo> versions) {
     }
 
-    record Request(String file, String source, boolean allowDestructive) {
+    /** What a request asks for; as JSON it is also the documented body (snake_case on the wire). */
+    @Schema(name = "SchemaSource")
+    record Request(
+            @Schema(requiredMode = Schema.RequiredMode.NOT_REQUIRED, pattern = "[A-Za-z0-9._-]{1,100}",
+                    description = "Name used in error locations (default schema.yaml).") String file,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "The schema file (YAML) as a string.") String source,
+            @Schema(requiredMode = Schema.RequiredMode.NOT_REQUIRED, description = "true: allow dropping tables or columns.")
+            boolean allowDestructive) {
     }
 
     private final SchemaApplier applier;
@@ -67,7 +77,13 @@ final class SchemaAdminController {
 
     @Post("/admin/schema/validate")
     @Consumes({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml"})
-    Validated validate(Caller caller, HttpRequest<?> request, @Nullable @Body byte[] body) {
+    Validated validate(Caller caller, HttpRequest<?> request, @RequestBody(required = true, description = "The schema file (docs/schema-format.md): the YAML itself, or JSON wrapping it. "
+            + "Query ?allow_destructive=true (or allow_destructive in the JSON) allows dropping tables or columns on plan/apply.",
+            content = {@Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SchemaAdminController.Request.class)),
+                    @Content(mediaType = "application/yaml", schema = @Schema(type = "string")),
+                    @Content(mediaType = "application/x-yaml", schema = @Schema(type = "string")),
+                    @Content(mediaType = "text/yaml", schema = @Schema(type = "string")),
+                    @Content(mediaType = MediaType.TEXT_PLAIN, schema = @Schema(type = "string"))}) @Nullable @Body byte[] body) {
         caller.requireWeb().requireAdmin();
         Request r = read(request, body);
         SchemaDefinition def = SchemaParser.parse(r.file(), r.source());
@@ -76,7 +92,13 @@ final class SchemaAdminController {
 
     @Post("/admin/schema/plan")
     @Consumes({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml"})
-    SchemaApplier.Result plan(Caller caller, HttpRequest<?> request, @Nullable @Body byte[] body) {
+    SchemaApplier.Result plan(Caller caller, HttpRequest<?> request, @RequestBody(required = true, description = "The schema file (docs/schema-format.md): the YAML itself, or JSON wrapping it. "
+            + "Query ?allow_destructive=true (or allow_destructive in the JSON) allows dropping tables or columns on plan/apply.",
+            content = {@Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SchemaAdminController.Request.class)),
+                    @Content(mediaType = "application/yaml", schema = @Schema(type = "string")),
+                    @Content(mediaType = "application/x-yaml", schema = @Schema(type = "string")),
+                    @Content(mediaType = "text/yaml", schema = @Schema(type = "string")),
+                    @Content(mediaType = MediaType.TEXT_PLAIN, schema = @Schema(type = "string"))}) @Nullable @Body byte[] body) {
         caller.requireWeb().requireAdmin();
         Request r = read(request, body);
         return applier.plan(caller.tenant(), SchemaParser.parse(r.file(), r.source()));
@@ -84,7 +106,13 @@ final class SchemaAdminController {
 
     @Post("/admin/schema/apply")
     @Consumes({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml"})
-    SchemaApplier.Result apply(Caller caller, HttpRequest<?> request, @Nullable @Body byte[] body) {
+    SchemaApplier.Result apply(Caller caller, HttpRequest<?> request, @RequestBody(required = true, description = "The schema file (docs/schema-format.md): the YAML itself, or JSON wrapping it. "
+            + "Query ?allow_destructive=true (or allow_destructive in the JSON) allows dropping tables or columns on plan/apply.",
+            content = {@Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SchemaAdminController.Request.class)),
+                    @Content(mediaType = "application/yaml", schema = @Schema(type = "string")),
+                    @Content(mediaType = "application/x-yaml", schema = @Schema(type = "string")),
+                    @Content(mediaType = "text/yaml", schema = @Schema(type = "string")),
+                    @Content(mediaType = MediaType.TEXT_PLAIN, schema = @Schema(type = "string"))}) @Nullable @Body byte[] body) {
         caller.requireWeb().requireAdmin();
         Request r = read(request, body);
         return applier.apply(caller.tenant(), SchemaParser.parse(r.file(), r.source()), r.allowDestructive(), "web:" + caller.userId());

@@ -1,5 +1,6 @@
 package io.posduif.functions.schema;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.json.JsonMapper;
@@ -35,8 +36,9 @@ import java.util.Map;
 @Singleton
 public class SchemaApplier {
 
-    /** What a plan or an apply did (or would do). */
+    /** What a plan or an apply did (or would do); {@code steps} is sent even when empty (docs/protocol.md §9). */
     @Serdeable
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Result(int version, String checksum, boolean changed, boolean applied, boolean destructive,
                          List<PlanStep> steps) {
     }

@@ -25,6 +25,10 @@ import io.posduif.functions.schema.ColumnDef;
 import io.posduif.functions.schema.ColumnType;
 import io.posduif.functions.schema.TableDef;
 import io.posduif.protocol.ErrorCode;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 
 import java.io.IOException;
 import java.sql.Connection;
@@ -70,6 +74,8 @@ class ConflictsController {
     }
 
     @Get(produces = MediaType.APPLICATION_JSON)
+    @ApiResponse(responseCode = "200", description = "The conflicts",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ConflictsWire.ConflictList.class)))
     Map<String, Object> list(Caller caller, @Nullable @QueryValue String status) {
         caller.requireWeb();
         String st = status == null ? "open" : status;
@@ -94,7 +100,11 @@ class ConflictsController {
     }
 
     @Post(value = "/{id}/resolve", consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
-    Map<String, Object> resolve(Caller caller, @PathVariable String id, @Nullable @Body byte[] raw) {
+    @ApiResponse(responseCode = "200", description = "The resolved conflict",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ConflictsWire.Conflict.class)))
+    Map<String, Object> resolve(Caller caller, @PathVariable String id,
+                             @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ConflictsWire.Resolution.class))) @Nullable @Body byte[] raw) {
         caller.requireWeb();
         byte[] body = GzipBodies.decode(raw, limits);
         UUID conflictId;

@@ -19,6 +19,10 @@ import io.micronaut.security.rules.SecurityRule;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
 import io.posduif.functions.auth.Caller;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.posduif.functions.http.ApiException;
 import io.posduif.functions.http.GzipBodies;
 import io.posduif.functions.http.HttpLimits;
@@ -92,22 +96,34 @@ final class TableRowsController {
     }
 
     @Get("/{table}/rows/{pk}")
+    @ApiResponse(responseCode = "200", description = "The row",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRowsWire.Row.class)))
     Map<String, Object> get(Caller caller, @PathVariable String table, @PathVariable String pk) {
         caller.requireWeb();
         return rows.get(caller.tenant(), rows.table(caller.tenant(), table), pk);
     }
 
     @Post("/{table}/rows")
+    @ApiResponse(responseCode = "201", description = "The stored row, defaults applied",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRowsWire.Row.class)))
     @Consumes(MediaType.APPLICATION_JSON)
-    HttpResponse<Map<String, Object>> insert(Caller caller, @PathVariable String table, @Nullable @Body byte[] body) {
+    HttpResponse<Map<String, Object>> insert(Caller caller, @PathVariable String table,
+            @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = TableRowsWire.Row.class)),
+            description = "Column values of the new row; omitted columns take their defaults.") @Nullable @Body byte[] body) {
         caller.requireWeb();
         TableDef t = rows.table(caller.tenant(), table);
         return HttpResponse.<Map<String, Object>>status(HttpStatus.CREATED).body(rows.insert(caller.tenant(), t, GzipBodies.text(body, limits)));
     }
 
     @Put("/{table}/rows/{pk}")
+    @ApiResponse(responseCode = "200", description = "The updated row",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRowsWire.Row.class)))
     @Consumes(MediaType.APPLICATION_JSON)
-    Map<String, Object> update(Caller caller, @PathVariable String table, @PathVariable String pk, @Nullable @Body byte[] body) {
+    Map<String, Object> update(Caller caller, @PathVariable String table, @PathVariable String pk,
+            @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = TableRowsWire.Row.class)),
+            description = "The columns to change; key columns, if present, must equal the path's.") @Nullable @Body byte[] body) {
         caller.requireWeb();
         TableDef t = rows.table(caller.tenant(), table);
         return rows.update(caller.tenant(), t, pk, GzipBodies.text(body, limits));

@@ -163,6 +163,85 @@ class OpenApiDocumentMatchesTheCodeTest extends StackTest {
     }
 
     @Test
+    void everyReferenceResolvesAndEveryPathParameterIsDeclared() {
+        Map<String, Object> doc = doc();
+        Map<String, Object> schemas = m(m(doc.get("components")).get("schemas"));
+        Map<String, Object> responses = m(m(doc.get("components")).get("responses"));
+        List<String> broken = new ArrayList<>();
+        walk(doc, node -> {
+            if (node.get("$ref") instanceof String ref) {
+                String name = ref.substring(ref.lastIndexOf('/') + 1);
+                boolean ok = ref.startsWith("#/components/schemas/") ? schemas.containsKey(name)
+                        : ref.startsWith("#/components/responses/") && responses.containsKey(name);
+                if (!ok) {
+                    broken.add(ref);
+                }
+            }
+        });
+        assertTrue(broken.isEmpty(), "dangling references: " + broken);
+        m(doc.get("paths")).forEach((path, item) -> m(item).forEach((method, op) -> {
+            Set<String> declared = new TreeSet<>();
+            for (Object p : (List<Object>) m(op).getOrDefault("parameters", List.of())) {
+                if ("path".equals(m(p).get("in"))) {
+                    declared.add((String) m(p).get("name"));
+                }
+            }
+            Set<String> inPath = new TreeSet<>();
+            java.util.regex.Matcher v = java.util.regex.Pattern.compile("\\{([^}]+)}").matcher(path);
+            while (v.find()) {
+                inPath.add(v.group(1));
+            }
+            assertEquals(inPath, declared, "path parameters of " + method + " " + path);
+            assertTrue(m(m(op).get("responses")).keySet().stream().anyMatch(c -> c.startsWith("2")), "no 2xx answer: " + method + " " + path);
+        }));
+    }
+
+    /**
+     * The point of the document is client generation: a JSON body documented as bytes
+     * ({@code @Body byte[]}) or as a map of anything ({@code Map<String, Object>} answers) says
+     * nothing a generator can use. Endpoints that keep raw bytes name a documented wire shape.
+     */
+    @Test
+    void noJsonBodyIsDocumentedAsBytesOrAsAnUntypedMap() {
+        List<String> untyped = new ArrayList<>();
+        m(doc().get("paths")).forEach((path, item) -> m(item).forEach((method, op) -> {
+            Map<String, Object> operation = m(op);
+            List<Map.Entry<String, Object>> bodies = new ArrayList<>();
+            if (operation.get("requestBody") instanceof Map<?, ?> rb) {
+                bodies.add(Map.entry("request", rb.get("content")));
+            }
+            m(operation.get("responses")).forEach((code, r) -> {
+                if (code.startsWith("2") && m(r).get("content") != null) {
+                    bodies.add(Map.entry(code, m(r).get("content")));
+                }
+            });
+            for (Map.Entry<String, Object> b : bodies) {
+                Object json = m(b.getValue()).get("application/json");
+                if (json == null) {
+                    continue;
+                }
+                Map<String, Object> schema = m(m(json).get("schema"));
+                boolean typed = schema != null && (schema.containsKey("$ref") || schema.containsKey("properties")
+                        || "array".equals(schema.get("type")) && m(schema.get("items")).containsKey("$ref"));
+                if (!typed) {
+                    untyped.add(method + " " + path + " " + b.getKey() + ": " + schema);
+                }
+            }
+        }));
+        assertTrue(untyped.isEmpty(), "JSON bodies without a documented shape: " + untyped);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void walk(Object node, java.util.function.Consumer<Map<String, Object>> visit) {
+        if (node instanceof Map<?, ?> map) {
+            visit.accept((Map<String, Object>) map);
+            map.values().forEach(v -> walk(v, visit));
+        } else if (node instanceof List<?> list) {
+            list.forEach(v -> walk(v, visit));
+        }
+    }
+
+    @Test
     void documentedPropertyNamesAreTheOnesOnTheWire() {
         // the generator does not read serde's naming strategy; openapi.properties tells it snake_case.
         // Check it against what an endpoint really sends.

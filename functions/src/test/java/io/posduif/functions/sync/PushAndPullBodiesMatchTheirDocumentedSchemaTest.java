@@ -1,5 +1,8 @@
 package io.posduif.functions.sync;
 
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.MutableHttpRequest;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.annotation.Client;
 import io.micronaut.json.JsonMapper;
@@ -13,6 +16,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,9 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Push and pull read and write raw bytes, so the OpenAPI document describes them with
- * documentation-only records ({@link SyncWire}); this holds those records to what the endpoints
- * really accept and answer, every result status and both change kinds included.
+ * Push, pull and the conflict API read and write raw bytes or maps, so the OpenAPI document
+ * describes them with documentation-only records ({@link SyncWire}, {@link ConflictsWire}); this
+ * holds those records to what the endpoints really accept and answer, every push result status
+ * and both change kinds included.
  */
 @MicronautTest
 class PushAndPullBodiesMatchTheirDocumentedSchemaTest extends StackTest {
@@ -97,10 +102,31 @@ class PushAndPullBodiesMatchTheirDocumentedSchemaTest extends StackTest {
                 .map(r -> r.get("original_status")).collect(Collectors.toSet());
         assertEquals(Set.of("applied", "rejected"), original, replay.toString());
 
+        // the parked write, as the web API lists and resolves it
+        Fixtures.User web = fixtures.webUser(user.tenant());
+        Map<String, Object> list = web(HttpRequest.GET("/api/conflicts?status=all"), web);
+        conforms(list, "ConflictList");
+        assertEquals(1, ((List<?>) list.get("conflicts")).size(), list.toString());
+        Map<String, Object> resolution = Map.of("resolution", "merged", "row", Map.of("body", "both"));
+        conforms(resolution, "ConflictResolution");
+        Map<String, Object> resolved = web(HttpRequest.POST("/api/conflicts/" + conflict.get("conflict_id") + "/resolve", resolution), web);
+        conforms(resolved, "Conflict");
+        assertEquals("resolved", resolved.get("status"));
+        conforms(web(HttpRequest.GET("/api/conflicts?status=resolved"), web), "ConflictList");
+
         Map<String, Object> page = sync.pull(phone, null);
         conforms(page, "PullResponse");
         Set<Object> ops = ((List<Map<String, Object>>) page.get("changes")).stream().map(c -> c.get("op")).collect(Collectors.toSet());
         assertEquals(Set.of("upsert", "delete"), ops, page.toString());
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> web(MutableHttpRequest<?> request, Fixtures.User web) {
+        try {
+            return json.readValue(http.toBlocking().retrieve(request.contentType(MediaType.APPLICATION_JSON_TYPE).bearerAuth(web.token())), Map.class);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
