@@ -74,6 +74,7 @@ public class OutOfBandPublisher implements Runnable {
     private final String user;
     private final String password;
     private final Counter published;
+    private final Counter heldBack;
     private final Thread thread;
     private final ScheduledExecutorService housekeeper = Executors.newSingleThreadScheduledExecutor(RelayExecutors.named("posduif-relay-housekeeping"));
     private final Set<String> led = new TreeSet<>();
@@ -99,6 +100,8 @@ public class OutOfBandPublisher implements Runnable {
         this.user = user;
         this.password = password;
         this.published = Counter.builder("posduif.relay.outofband.published").description("sync_required events for changes made outside functions").register(meters);
+        this.heldBack = Counter.builder("posduif.relay.outofband.held.back")
+                .description("drains that left changes queued behind an older open transaction (each one costs a retry)").register(meters);
         this.thread = new Thread(this, "posduif-relay-leader");
         thread.setDaemon(true);
         thread.start();
@@ -263,6 +266,9 @@ public class OutOfBandPublisher implements Runnable {
                 published.increment(chunks.size());
             }
             connection.commit();
+            if (remaining) {
+                heldBack.increment();
+            }
         } catch (SQLException e) {
             connection.rollback();
             closeQuietly(drains.remove(tenant)); // a dropped or recreated table invalidates it

@@ -95,6 +95,10 @@ class RealtimeBenchmark {
             awaitHealth(relayPort);
             latency(stack, tenant, user, relayPort);
             if (LATENCY_ONLY) {
+                String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + relayPort + "/prometheus")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                metrics.lines().filter(l -> l.startsWith("posduif_relay_outofband")).forEach(l -> results.put(l, ""));
                 results.put("load average at start", loadAtStart);
                 results.put("load average at end", loadAverage());
                 results.forEach((k, v) -> System.out.println("LATENCY-ONLY | " + k + " | " + v));
@@ -179,6 +183,8 @@ class RealtimeBenchmark {
         Map<Integer, CountDownLatch> waiting = new ConcurrentHashMap<>();
         Map<Integer, Long> arrivals = new ConcurrentHashMap<>();
         AtomicInteger syncEvents = new AtomicInteger();
+        Map<Integer, String> lastId = new ConcurrentHashMap<>();
+        Map<Integer, String> arrivedId = new ConcurrentHashMap<>();
         List<String> paths = new ArrayList<>();
         List<String> tokens = new ArrayList<>();
         for (int i = 0; i < LATENCY_DEVICES; i++) {
@@ -186,8 +192,12 @@ class RealtimeBenchmark {
             tokens.add(TestTokens.device(tenant, user, "bench-" + i));
         }
         try (SseLoad load = new SseLoad((conn, name, line, nanos, micros) -> {
+            if (name.equals("id")) {
+                lastId.put(conn, line);
+            }
             if (name.equals("sync_required")) {
                 syncEvents.incrementAndGet();
+                arrivedId.put(conn, lastId.getOrDefault(conn, "0-0"));
                 arrivals.put(conn, nanos);
                 CountDownLatch l = waiting.get(conn);
                 if (l != null) {
@@ -201,6 +211,10 @@ class RealtimeBenchmark {
             String s = "tenant_" + tenant;
             long[] viaPublisher = new long[ROUNDS];
             long[] viaSql = new long[ROUNDS];
+            // plain-SQL rounds split at Redis' XADD time (the entry id's ms, same machine clock):
+            // commit → leader's XADD, and XADD → device
+            long[] sqlToXadd = new long[ROUNDS];
+            long[] xaddToDevice = new long[ROUNDS];
             java.util.Random random = new java.util.Random(42);
             PreparedStatement marked = c.prepareStatement("SELECT set_config('posduif.realtime_origin', 'functions', true)");
             PreparedStatement update = c.prepareStatement("UPDATE " + s + ".notes SET v = v + 1 WHERE id = ?");
@@ -217,6 +231,7 @@ class RealtimeBenchmark {
                 update.executeUpdate();
                 c.commit();
                 long t0 = System.nanoTime();
+                long commitMicros = epochMicros();
                 c.setAutoCommit(true);
                 if (publisherPath) {
                     // exactly what RealtimePublisher does after the commit
@@ -233,15 +248,27 @@ class RealtimeBenchmark {
                     viaPublisher[round / 2] = dt;
                 } else {
                     viaSql[round / 2] = dt;
+                    long xaddMicros = Long.parseLong(arrivedId.get(target).split("-")[0]) * 1000;
+                    sqlToXadd[round / 2] = (xaddMicros - commitMicros) * 1000;
+                    xaddToDevice[round / 2] = dt - sqlToXadd[round / 2];
                 }
                 Thread.sleep(5);
             }
             results.put("Devices connected during the latency runs", String.format(Locale.ROOT, "%,d (one relay process)", LATENCY_DEVICES));
             results.put("Commit → sync_required, functions path (XADD after commit), p50 / p99", pct(viaPublisher));
             results.put("Commit → sync_required, plain-SQL path (trigger, NOTIFY, leader), p50 / p99", pct(viaSql));
+            if (LATENCY_ONLY) {
+                results.put("plain-SQL path, commit → leader's XADD (Redis entry id, ms resolution), p50 / p99", pct(sqlToXadd));
+                results.put("plain-SQL path, XADD → device (ms resolution), p50 / p99", pct(xaddToDevice));
+            }
             results.put("sync_required delivered in the latency runs (should equal rounds: only the target's scope)",
                     syncEvents.get() + " for " + (2 * ROUNDS) + " commits");
         }
+    }
+
+    private static long epochMicros() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
     }
 
     private static String pct(long[] nanos) {

@@ -132,6 +132,8 @@ public final class SseLoad implements AutoCloseable {
                         outcome(true);
                     } else if (line.startsWith("event: ")) {
                         listener.event(index, line.substring(7), line, nanos, micros);
+                    } else if (line.startsWith("id: ")) {
+                        listener.event(index, "id", line.substring(4), nanos, micros);
                     } else if (line.startsWith("data: ")) {
                         listener.event(index, "data", line.substring(6), nanos, micros);
                     }
