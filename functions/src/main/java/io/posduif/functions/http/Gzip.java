@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.function.DoubleConsumer;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipException;
@@ -35,8 +36,11 @@ final class Gzip {
         return contentEncoding == null || contentEncoding.isBlank() || "identity".equalsIgnoreCase(contentEncoding.strip());
     }
 
-    /** The inflated body; 413 PAYLOAD_TOO_LARGE past a cap, 400 INVALID_GZIP if the stream is broken. */
-    static byte[] inflate(InputStream compressed, HttpLimits limits) {
+    /**
+     * The inflated body; 413 PAYLOAD_TOO_LARGE past a cap, 400 INVALID_GZIP if the stream is
+     * broken. {@code ratio} receives inflated:compressed of a body that inflated completely.
+     */
+    static byte[] inflate(InputStream compressed, HttpLimits limits, DoubleConsumer ratio) {
         CountingInputStream counted = new CountingInputStream(compressed);
         ByteArrayOutputStream out = new ByteArrayOutputStream(CHUNK);
         byte[] buf = new byte[CHUNK];
@@ -57,6 +61,9 @@ final class Gzip {
             throw new ApiException(ErrorCode.INVALID_GZIP, "body is not valid gzip: " + e.getMessage());
         } catch (IOException e) {
             throw new ApiException(ErrorCode.INVALID_GZIP, "body could not be inflated");
+        }
+        if (counted.count > 0) {
+            ratio.accept((double) out.size() / counted.count);
         }
         return out.toByteArray();
     }

@@ -11,17 +11,13 @@ import io.micronaut.http.body.MessageBodyReader;
 import io.micronaut.http.codec.CodecException;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.body.JsonMessageHandler;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 
 /**
- * Reads JSON request bodies, inflating {@code Content-Encoding: gzip} first under {@link HttpLimits}.
+ * Reads JSON request bodies, inflating {@code Content-Encoding: gzip} first through {@link GzipBodies}.
  *
  * <p>Decompression lives here rather than in Netty (whose request decompression is switched
  * off) so that the caps hold and the same code runs behind the Lambda handler, where no Netty
@@ -33,14 +29,11 @@ import java.io.UncheckedIOException;
 final class GzipJsonBodyReader<T> implements MessageBodyReader<T> {
 
     private final JsonMessageHandler<T> json;
-    private final HttpLimits limits;
-    private final DistributionSummary ratio;
+    private final GzipBodies gzip;
 
-    GzipJsonBodyReader(JsonMapper mapper, HttpLimits limits, MeterRegistry registry) {
+    GzipJsonBodyReader(JsonMapper mapper, GzipBodies gzip) {
         this.json = new JsonMessageHandler<>(mapper);
-        this.limits = limits;
-        this.ratio = DistributionSummary.builder("posduif.http.request.compression.ratio")
-                .description("inflated:compressed size of gzip request bodies").register(registry);
+        this.gzip = gzip;
     }
 
     @Override
@@ -61,37 +54,6 @@ final class GzipJsonBodyReader<T> implements MessageBodyReader<T> {
         if (!Gzip.isGzip(headers.get(HttpHeaders.CONTENT_ENCODING))) {
             return json.read(type, mediaType, headers, body);
         }
-        CountingStream counted = new CountingStream(body);
-        byte[] plain = Gzip.inflate(counted, limits);
-        if (counted.count > 0) {
-            ratio.record((double) plain.length / counted.count);
-        }
-        return json.read(type, mediaType, headers, new ByteArrayInputStream(plain));
-    }
-
-    private static final class CountingStream extends java.io.FilterInputStream {
-        long count;
-
-        CountingStream(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
+        return json.read(type, mediaType, headers, new ByteArrayInputStream(gzip.inflate(body)));
     }
 }

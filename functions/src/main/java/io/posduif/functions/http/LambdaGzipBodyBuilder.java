@@ -23,11 +23,11 @@ import java.util.concurrent.Callable;
 final class LambdaGzipBodyBuilder implements BodyBuilder {
 
     private final DefaultBodyBuilder delegate;
-    private final HttpLimits limits;
+    private final GzipBodies gzip;
 
-    LambdaGzipBodyBuilder(MediaTypeCodecRegistry codecs, HttpLimits limits) {
+    LambdaGzipBodyBuilder(MediaTypeCodecRegistry codecs, GzipBodies gzip) {
         this.delegate = new DefaultBodyBuilder(codecs);
-        this.limits = limits;
+        this.gzip = gzip;
     }
 
     @Override
@@ -37,7 +37,7 @@ final class LambdaGzipBodyBuilder implements BodyBuilder {
         }
         byte[] plain;
         try (InputStream in = body.call()) {
-            plain = Gzip.inflate(in, limits);
+            plain = gzip.inflate(in);
         } catch (ApiException e) {
             throw e;
         } catch (Exception e) {

@@ -19,7 +19,6 @@ import io.posduif.functions.db.Db;
 import io.posduif.functions.db.Sql;
 import io.posduif.functions.http.ApiException;
 import io.posduif.functions.http.GzipBodies;
-import io.posduif.functions.http.HttpLimits;
 import io.posduif.functions.realtime.RealtimeEvent;
 import io.posduif.functions.realtime.RealtimePublisher;
 import io.posduif.protocol.ErrorCode;
@@ -51,10 +50,10 @@ class MessagesController {
     private final Messages messages;
     private final JsonMapper json;
     private final RealtimePublisher realtime;
-    private final HttpLimits limits;
+    private final GzipBodies gzip;
 
-    MessagesController(Db db, Messages messages, JsonMapper json, RealtimePublisher realtime, HttpLimits limits) {
-        this.limits = limits;
+    MessagesController(Db db, Messages messages, JsonMapper json, RealtimePublisher realtime, GzipBodies gzip) {
+        this.gzip = gzip;
         this.db = db;
         this.messages = messages;
         this.json = json;
@@ -67,7 +66,7 @@ class MessagesController {
     Map<String, Object> send(Caller caller, @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = MessagesWire.NewMessage.class))) @Nullable @Body byte[] raw) {
         caller.requireWeb();
-        byte[] body = GzipBodies.decode(raw, limits);
+        byte[] body = gzip.decode(raw);
         messages.messagesTable(caller.tenant());
         Map<?, ?> req;
         try {

@@ -20,7 +20,6 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.posduif.functions.http.GzipBodies;
-import io.posduif.functions.http.HttpLimits;
 import io.posduif.functions.ops.OperatorToken;
 import io.posduif.functions.tenant.TenantId;
 import io.posduif.functions.tenant.Tenants;
@@ -47,11 +46,11 @@ final class OperatorSchemaController {
     private final SchemaApplier applier;
     private final SchemaVersions versions;
     private final JsonMapper json;
-    private final HttpLimits limits;
+    private final GzipBodies gzip;
 
     OperatorSchemaController(OperatorToken operator, Tenants tenants, SchemaApplier applier, SchemaVersions versions, JsonMapper json,
-                             HttpLimits limits) {
-        this.limits = limits;
+                             GzipBodies gzip) {
+        this.gzip = gzip;
         this.operator = operator;
         this.tenants = tenants;
         this.applier = applier;
@@ -69,7 +68,7 @@ final class OperatorSchemaController {
                     @Content(mediaType = "text/yaml", schema = @Schema(type = "string")),
                     @Content(mediaType = MediaType.TEXT_PLAIN, schema = @Schema(type = "string"))}) @Nullable @Body byte[] body) {
         TenantId tenant = tenant(id, request);
-        SchemaAdminController.Request r = SchemaAdminController.read(json, request, body, limits);
+        SchemaAdminController.Request r = SchemaAdminController.read(json, request, body, gzip);
         return applier.plan(tenant, SchemaParser.parse(r.file(), r.source()));
     }
 
@@ -83,7 +82,7 @@ final class OperatorSchemaController {
                     @Content(mediaType = "text/yaml", schema = @Schema(type = "string")),
                     @Content(mediaType = MediaType.TEXT_PLAIN, schema = @Schema(type = "string"))}) @Nullable @Body byte[] body) {
         TenantId tenant = tenant(id, request);
-        SchemaAdminController.Request r = SchemaAdminController.read(json, request, body, limits);
+        SchemaAdminController.Request r = SchemaAdminController.read(json, request, body, gzip);
         return applier.apply(tenant, SchemaParser.parse(r.file(), r.source()), r.allowDestructive(), "operator");
     }
 

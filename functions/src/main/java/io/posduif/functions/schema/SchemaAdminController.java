@@ -17,7 +17,6 @@ import io.micronaut.serde.config.naming.SnakeCaseStrategy;
 import io.posduif.functions.auth.Caller;
 import io.posduif.functions.http.ApiException;
 import io.posduif.functions.http.GzipBodies;
-import io.posduif.functions.http.HttpLimits;
 import io.posduif.functions.schema.SchemaViews.SchemaView;
 import io.posduif.functions.schema.SchemaViews.TableView;
 import io.posduif.protocol.ErrorCode;
@@ -65,10 +64,10 @@ final class SchemaAdminController {
     private final SchemaRegistry registry;
     private final SchemaVersions versions;
     private final JsonMapper json;
-    private final HttpLimits limits;
+    private final GzipBodies gzip;
 
-    SchemaAdminController(SchemaApplier applier, SchemaRegistry registry, SchemaVersions versions, JsonMapper json, HttpLimits limits) {
-        this.limits = limits;
+    SchemaAdminController(SchemaApplier applier, SchemaRegistry registry, SchemaVersions versions, JsonMapper json, GzipBodies gzip) {
+        this.gzip = gzip;
         this.applier = applier;
         this.registry = registry;
         this.versions = versions;
@@ -133,13 +132,13 @@ final class SchemaAdminController {
     }
 
     private Request read(HttpRequest<?> request, byte[] body) {
-        return read(json, request, body, limits);
+        return read(json, request, body, gzip);
     }
 
     /** The schema source of a request: the YAML body itself, or JSON {@code {"source", "allow_destructive", "file"}}. */
-    /** The schema file from a body that is the YAML itself or {@code {"source": …}}; gzip is inflated under {@code limits}. */
-    static Request read(JsonMapper json, HttpRequest<?> request, byte[] raw, HttpLimits limits) {
-        String body = GzipBodies.text(raw, limits);
+    /** The schema file from a body that is the YAML itself or {@code {"source": …}}; gzip is inflated by {@code gzip}. */
+    static Request read(JsonMapper json, HttpRequest<?> request, byte[] raw, GzipBodies gzip) {
+        String body = gzip.text(raw);
         if (body == null || body.isBlank()) {
             throw new ApiException(ErrorCode.VALIDATION_ERROR, "the body must be the schema file (YAML) or {\"source\": \"...\"}");
         }

@@ -18,7 +18,6 @@ import io.posduif.functions.db.Db;
 import io.posduif.functions.db.Sql;
 import io.posduif.functions.http.ApiException;
 import io.posduif.functions.http.GzipBodies;
-import io.posduif.functions.http.HttpLimits;
 import io.posduif.functions.realtime.RealtimeEvent;
 import io.posduif.functions.realtime.RealtimePublisher;
 import io.posduif.functions.schema.ColumnDef;
@@ -62,10 +61,10 @@ class ConflictsController {
     private final JsonMapper json;
     private final RealtimePublisher realtime;
     private final PullService pull;
-    private final HttpLimits limits;
+    private final GzipBodies gzip;
 
-    ConflictsController(Db db, TenantSchemas schemas, JsonMapper json, RealtimePublisher realtime, PullService pull, HttpLimits limits) {
-        this.limits = limits;
+    ConflictsController(Db db, TenantSchemas schemas, JsonMapper json, RealtimePublisher realtime, PullService pull, GzipBodies gzip) {
+        this.gzip = gzip;
         this.db = db;
         this.schemas = schemas;
         this.json = json;
@@ -106,7 +105,7 @@ class ConflictsController {
                              @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ConflictsWire.Resolution.class))) @Nullable @Body byte[] raw) {
         caller.requireWeb();
-        byte[] body = GzipBodies.decode(raw, limits);
+        byte[] body = gzip.decode(raw);
         UUID conflictId;
         try {
             conflictId = UUID.fromString(id);

@@ -15,7 +15,6 @@ import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.rules.SecurityRule;
 import io.posduif.functions.auth.Caller;
 import io.posduif.functions.http.GzipBodies;
-import io.posduif.functions.http.HttpLimits;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.parameters.RequestBody;
@@ -31,13 +30,13 @@ class SyncController {
     private final PullService pull;
     private final PushService push;
     private final StatusService status;
-    private final HttpLimits limits;
+    private final GzipBodies gzip;
 
-    SyncController(PullService pull, PushService push, StatusService status, HttpLimits limits) {
+    SyncController(PullService pull, PushService push, StatusService status, GzipBodies gzip) {
         this.pull = pull;
         this.push = push;
         this.status = status;
-        this.limits = limits;
+        this.gzip = gzip;
     }
 
     @Get(value = "/pull", produces = MediaType.APPLICATION_JSON)
@@ -57,7 +56,7 @@ class SyncController {
                                      schema = @Schema(implementation = SyncWire.PushBody.class)))
                              @Nullable @Body byte[] body) {
         // byte[] bodies skip the gzip-aware JSON reader; devices push gzip (protocol §8).
-        return push.push(caller.requireDevice(), GzipBodies.decode(contentEncoding, body, limits));
+        return push.push(caller.requireDevice(), gzip.decode(contentEncoding, body));
     }
 
     @Get(value = "/status", produces = MediaType.APPLICATION_JSON)

@@ -25,7 +25,6 @@ import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.posduif.functions.http.ApiException;
 import io.posduif.functions.http.GzipBodies;
-import io.posduif.functions.http.HttpLimits;
 import io.posduif.functions.schema.TableDef;
 import io.posduif.protocol.ErrorCode;
 
@@ -50,10 +49,10 @@ final class TableRowsController {
     }
 
     private final TableRows rows;
-    private final HttpLimits limits;
+    private final GzipBodies gzip;
 
-    TableRowsController(TableRows rows, HttpLimits limits) {
-        this.limits = limits;
+    TableRowsController(TableRows rows, GzipBodies gzip) {
+        this.gzip = gzip;
         this.rows = rows;
     }
 
@@ -113,7 +112,7 @@ final class TableRowsController {
             description = "Column values of the new row; omitted columns take their defaults.") @Nullable @Body byte[] body) {
         caller.requireWeb();
         TableDef t = rows.table(caller.tenant(), table);
-        return HttpResponse.<Map<String, Object>>status(HttpStatus.CREATED).body(rows.insert(caller.tenant(), t, GzipBodies.text(body, limits)));
+        return HttpResponse.<Map<String, Object>>status(HttpStatus.CREATED).body(rows.insert(caller.tenant(), t, gzip.text(body)));
     }
 
     @Put("/{table}/rows/{pk}")
@@ -126,7 +125,7 @@ final class TableRowsController {
             description = "The columns to change; key columns, if present, must equal the path's.") @Nullable @Body byte[] body) {
         caller.requireWeb();
         TableDef t = rows.table(caller.tenant(), table);
-        return rows.update(caller.tenant(), t, pk, GzipBodies.text(body, limits));
+        return rows.update(caller.tenant(), t, pk, gzip.text(body));
     }
 
     @Delete("/{table}/rows/{pk}")

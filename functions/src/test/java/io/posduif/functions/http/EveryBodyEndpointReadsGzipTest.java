@@ -36,6 +36,8 @@ class EveryBodyEndpointReadsGzipTest extends StackTest {
     Fixtures fixtures;
     @Inject
     SchemaApplier applier;
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
 
     RawHttp http;
     TenantId tenant;
@@ -76,9 +78,28 @@ class EveryBodyEndpointReadsGzipTest extends StackTest {
     void gzipBodiesGetTheSameAnswersAsPlainOnes() {
         for (Call call : calls()) {
             byte[] plain = call.body().getBytes(StandardCharsets.UTF_8);
+            long before = ratios();
             RawHttp.Response r = http.send(call.method(), call.path(), headers(call, true), GzipBodiesAreInflatedUnderCapsTest.gzip(plain, 6));
             assertEquals(call.status(), r.status(), call.method() + " " + call.path() + ": " + r.text());
+            assertEquals(before + 1, ratios(), call.path() + ": its compression ratio is in the metrics");
         }
+    }
+
+    @Test
+    void aGzipPushIsAppliedAndItsRatioMeasured() {
+        Fixtures.Device device = fixtures.device(tenant, mobile.id());
+        String push = "{\"ops\":[{\"op_id\":\"" + UUID.randomUUID() + "\",\"table\":\"notes\",\"op\":\"upsert\",\"pk\":{\"id\":\""
+                + UUID.randomUUID() + "\"},\"data\":{\"owner_id\":\"" + mobile.id() + "\",\"title\":\"zipped\"},\"client_ts\":\"2026-01-01T00:00:00Z\"}]}";
+        long before = ratios();
+        RawHttp.Response r = http.send("POST", "/api/sync/push", Map.of("Content-Type", "application/json", "Content-Encoding", "gzip",
+                "Authorization", "Bearer " + device.token()), GzipBodiesAreInflatedUnderCapsTest.gzip(push.getBytes(StandardCharsets.UTF_8), 6));
+        assertEquals(200, r.status(), r.text());
+        assertEquals("applied", http.json(r).get("results").get(0).get("status").getStringValue(), r.text());
+        assertEquals(before + 1, ratios(), "the push's compression ratio is in the metrics");
+    }
+
+    private long ratios() {
+        return meters.summary("posduif.http.request.compression.ratio").count();
     }
 
     @Test
