@@ -16,9 +16,6 @@ import io.micronaut.security.rules.SecurityRule;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
 import io.posduif.functions.http.ApiException;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.Schema;
-import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.posduif.functions.http.GzipBodies;
 import io.posduif.functions.ops.OperatorToken;
 import io.posduif.functions.tenant.TenantId;
@@ -60,13 +57,7 @@ final class OperatorSchemaController {
 
     @Post("/plan")
     @Consumes({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml"})
-    SchemaApplier.Result plan(@PathVariable String id, HttpRequest<?> request, @RequestBody(required = true, description = "The schema file (docs/schema-format.md): the YAML itself, or JSON wrapping it. "
-            + "Query ?allow_destructive=true (or allow_destructive in the JSON) allows dropping tables or columns on plan/apply.",
-            content = {@Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SchemaAdminController.Request.class)),
-                    @Content(mediaType = "application/yaml", schema = @Schema(type = "string")),
-                    @Content(mediaType = "application/x-yaml", schema = @Schema(type = "string")),
-                    @Content(mediaType = "text/yaml", schema = @Schema(type = "string")),
-                    @Content(mediaType = MediaType.TEXT_PLAIN, schema = @Schema(type = "string"))}) @Nullable @Body byte[] body) {
+    SchemaApplier.Result plan(@PathVariable String id, HttpRequest<?> request, @SchemaFileBody @Nullable @Body byte[] body) {
         TenantId tenant = tenant(id, request);
         SchemaAdminController.Request r = SchemaAdminController.read(json, request, body, gzip);
         return applier.plan(tenant, SchemaParser.parse(r.file(), r.source()));
@@ -74,13 +65,7 @@ final class OperatorSchemaController {
 
     @Post("/apply")
     @Consumes({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml"})
-    SchemaApplier.Result apply(@PathVariable String id, HttpRequest<?> request, @RequestBody(required = true, description = "The schema file (docs/schema-format.md): the YAML itself, or JSON wrapping it. "
-            + "Query ?allow_destructive=true (or allow_destructive in the JSON) allows dropping tables or columns on plan/apply.",
-            content = {@Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SchemaAdminController.Request.class)),
-                    @Content(mediaType = "application/yaml", schema = @Schema(type = "string")),
-                    @Content(mediaType = "application/x-yaml", schema = @Schema(type = "string")),
-                    @Content(mediaType = "text/yaml", schema = @Schema(type = "string")),
-                    @Content(mediaType = MediaType.TEXT_PLAIN, schema = @Schema(type = "string"))}) @Nullable @Body byte[] body) {
+    SchemaApplier.Result apply(@PathVariable String id, HttpRequest<?> request, @SchemaFileBody @Nullable @Body byte[] body) {
         TenantId tenant = tenant(id, request);
         SchemaAdminController.Request r = SchemaAdminController.read(json, request, body, gzip);
         return applier.apply(tenant, SchemaParser.parse(r.file(), r.source()), r.allowDestructive(), "operator");

@@ -20,9 +20,7 @@ import io.posduif.functions.http.GzipBodies;
 import io.posduif.functions.schema.SchemaViews.SchemaView;
 import io.posduif.functions.schema.SchemaViews.TableView;
 import io.posduif.protocol.ErrorCode;
-import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
-import io.swagger.v3.oas.annotations.parameters.RequestBody;
 
 import java.io.IOException;
 import java.util.List;
@@ -76,13 +74,7 @@ final class SchemaAdminController {
 
     @Post("/admin/schema/validate")
     @Consumes({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml"})
-    Validated validate(Caller caller, HttpRequest<?> request, @RequestBody(required = true, description = "The schema file (docs/schema-format.md): the YAML itself, or JSON wrapping it. "
-            + "Query ?allow_destructive=true (or allow_destructive in the JSON) allows dropping tables or columns on plan/apply.",
-            content = {@Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SchemaAdminController.Request.class)),
-                    @Content(mediaType = "application/yaml", schema = @Schema(type = "string")),
-                    @Content(mediaType = "application/x-yaml", schema = @Schema(type = "string")),
-                    @Content(mediaType = "text/yaml", schema = @Schema(type = "string")),
-                    @Content(mediaType = MediaType.TEXT_PLAIN, schema = @Schema(type = "string"))}) @Nullable @Body byte[] body) {
+    Validated validate(Caller caller, HttpRequest<?> request, @SchemaFileBody @Nullable @Body byte[] body) {
         caller.requireWeb().requireAdmin();
         Request r = read(request, body);
         SchemaDefinition def = SchemaParser.parse(r.file(), r.source());
@@ -91,13 +83,7 @@ final class SchemaAdminController {
 
     @Post("/admin/schema/plan")
     @Consumes({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml"})
-    SchemaApplier.Result plan(Caller caller, HttpRequest<?> request, @RequestBody(required = true, description = "The schema file (docs/schema-format.md): the YAML itself, or JSON wrapping it. "
-            + "Query ?allow_destructive=true (or allow_destructive in the JSON) allows dropping tables or columns on plan/apply.",
-            content = {@Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SchemaAdminController.Request.class)),
-                    @Content(mediaType = "application/yaml", schema = @Schema(type = "string")),
-                    @Content(mediaType = "application/x-yaml", schema = @Schema(type = "string")),
-                    @Content(mediaType = "text/yaml", schema = @Schema(type = "string")),
-                    @Content(mediaType = MediaType.TEXT_PLAIN, schema = @Schema(type = "string"))}) @Nullable @Body byte[] body) {
+    SchemaApplier.Result plan(Caller caller, HttpRequest<?> request, @SchemaFileBody @Nullable @Body byte[] body) {
         caller.requireWeb().requireAdmin();
         Request r = read(request, body);
         return applier.plan(caller.tenant(), SchemaParser.parse(r.file(), r.source()));
@@ -105,13 +91,7 @@ final class SchemaAdminController {
 
     @Post("/admin/schema/apply")
     @Consumes({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml"})
-    SchemaApplier.Result apply(Caller caller, HttpRequest<?> request, @RequestBody(required = true, description = "The schema file (docs/schema-format.md): the YAML itself, or JSON wrapping it. "
-            + "Query ?allow_destructive=true (or allow_destructive in the JSON) allows dropping tables or columns on plan/apply.",
-            content = {@Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SchemaAdminController.Request.class)),
-                    @Content(mediaType = "application/yaml", schema = @Schema(type = "string")),
-                    @Content(mediaType = "application/x-yaml", schema = @Schema(type = "string")),
-                    @Content(mediaType = "text/yaml", schema = @Schema(type = "string")),
-                    @Content(mediaType = MediaType.TEXT_PLAIN, schema = @Schema(type = "string"))}) @Nullable @Body byte[] body) {
+    SchemaApplier.Result apply(Caller caller, HttpRequest<?> request, @SchemaFileBody @Nullable @Body byte[] body) {
         caller.requireWeb().requireAdmin();
         Request r = read(request, body);
         return applier.apply(caller.tenant(), SchemaParser.parse(r.file(), r.source()), r.allowDestructive(), "web:" + caller.userId());
