@@ -223,18 +223,18 @@ public class PullService {
         });
     }
 
-    /** The current cursor a device would get if it were caught up (for status and realtime events). */
     /** The cursor of a log position read elsewhere ({@code log_id}, snapshot xmin as text). */
     String cursorAt(long logId, String xmin) {
         return new Cursor(logId, Long.parseUnsignedLong(xmin), 0).encode(cursorKey);
     }
 
+    /** The current cursor a device would get if it were caught up (for status and realtime events). */
     public String currentCursor(Connection c, String schema) throws SQLException {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT log_id, pg_snapshot_xmin(pg_current_snapshot())::text FROM "
                      + Sql.q(schema, "posduif_sync_state"))) {
             rs.next();
-            return new Cursor(rs.getLong(1), Long.parseUnsignedLong(rs.getString(2)), 0).encode(cursorKey);
+            return cursorAt(rs.getLong(1), rs.getString(2));
         }
     }
 

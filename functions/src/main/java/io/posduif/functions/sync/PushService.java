@@ -191,6 +191,15 @@ public class PushService {
             this.pk = pk;
         }
 
+        /** The row becomes a tombstone with {@code clock}: a later older write loses to it. */
+        void delete(Clock clock) {
+            row = null;
+            base = clock;
+            fields = new TreeMap<>();
+            tombstone = true;
+            dirty = true;
+        }
+
         Clock rowClock() {
             Clock c = base;
             for (Clock f : fields.values()) {
@@ -557,10 +566,7 @@ public class PushService {
             if (op.kind() == PushRequest.Kind.DELETE) {
                 if (st.row == null) {
                     if (v.clock().newerThan(st.rowClock()) || !st.tombstone) {
-                        st.base = v.clock();
-                        st.fields = new TreeMap<>();
-                        st.tombstone = true;
-                        st.dirty = true;
+                        st.delete(v.clock());
                     }
                     st.applied.add(op);
                     result(op, "applied");
@@ -574,11 +580,7 @@ public class PushService {
                     conflict(v, st, null);
                     return;
                 }
-                st.row = null;
-                st.base = v.clock();
-                st.fields = new TreeMap<>();
-                st.tombstone = true;
-                st.dirty = true;
+                st.delete(v.clock());
                 st.applied.add(op);
                 result(op, "applied");
                 return;

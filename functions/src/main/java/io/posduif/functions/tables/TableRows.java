@@ -139,20 +139,8 @@ class TableRows {
     Map<String, Object> get(TenantId tenant, TableDef t, String pkText) {
         Map<String, Object> pk = pk(t, pkText);
         List<Object> params = new ArrayList<>(pk.values());
-        return db.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + columnList(t) + " FROM " + Sql.q(tenantSchema(tenant), t.name())
-                    + " WHERE " + pkWhere(t))) {
-                bind(ps, params);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        throw notFound(t);
-                    }
-                    return row(t, rs);
-                }
-            } catch (SQLException e) {
-                throw translate(e);
-            }
-        });
+        return db.withConnection(c -> returning(c, t, "SELECT " + columnList(t) + " FROM " + Sql.q(tenantSchema(tenant), t.name())
+                + " WHERE " + pkWhere(t), params));
     }
 
     Map<String, Object> insert(TenantId tenant, TableDef t, String body) {
@@ -207,6 +195,7 @@ class TableRows {
         });
     }
 
+    /** The one row {@code sql} answers (a SELECT by key or a write RETURNING it), or 404. */
     private Map<String, Object> returning(Connection c, TableDef t, String sql, List<Object> params) {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             bind(ps, params);
