@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -102,7 +103,7 @@ final class SchemaPlanner {
         }
         String oldFilter = o.filter() == null ? null : o.filter().source();
         String newFilter = n.filter() == null ? null : n.filter().source();
-        if (!java.util.Objects.equals(oldFilter, newFilter)) {
+        if (!Objects.equals(oldFilter, newFilter)) {
             return "its filter changed";
         }
         if (!o.primaryKey().equals(n.primaryKey())) {
@@ -115,7 +116,7 @@ final class SchemaPlanner {
     }
 
     private static Map<String, ColumnType> wireShape(TableDef t) {
-        Map<String, ColumnType> shape = new java.util.TreeMap<>();
+        Map<String, ColumnType> shape = new TreeMap<>();
         t.columns().forEach(c -> shape.put(c.name(), c.type()));
         return shape;
     }
