@@ -55,6 +55,13 @@ public final class CaptureTriggers {
     /** Names of the statement-level triggers on every captured table (insert, update, delete). */
     public static final List<String> TRIGGER_NAMES = List.of("posduif_capture_ins", "posduif_capture_upd", "posduif_capture_del");
 
+    /**
+     * Marks the trigger function of the current capture (as its comment): {@link CaptureUpgrade}
+     * reinstalls capture of tables whose function carries another mark or none. Change it whenever
+     * the generated SQL changes in a way existing tenants must get.
+     */
+    static final String REVISION = "posduif capture r2: statement level, index access only";
+
     /** Row aliases: the engine prefix cannot be a tenant column's, so {@code to_jsonb(alias)} is never ambiguous. */
     private static final String N = "posduif_n";
     private static final String O = "posduif_o";
@@ -112,7 +119,13 @@ public final class CaptureTriggers {
             tag = "$posduif" + n + "$";
         }
         List<String> out = new ArrayList<>();
-        out.add("CREATE OR REPLACE FUNCTION " + fn + "() RETURNS trigger LANGUAGE plpgsql AS " + tag + "\n" + body + "\n" + tag);
+        // enable_seqscan = off: plpgsql plans each statement once per connection, on its first run,
+        // and keeps the plan. Planned while the log was small, the scope-row delete was a sequential
+        // scan, and stayed one on that connection as the log grew: every later write read the whole
+        // scope table. Every access below is meant to be an index probe; the setting makes the
+        // planner keep to that whatever the sizes were when it planned.
+        out.add("CREATE OR REPLACE FUNCTION " + fn + "() RETURNS trigger LANGUAGE plpgsql SET enable_seqscan = off AS " + tag + "\n" + body + "\n" + tag);
+        out.add("COMMENT ON FUNCTION " + fn + "() IS " + literal(REVISION));
         out.add("DROP TRIGGER IF EXISTS " + Sql.q(LEGACY_TRIGGER_NAME) + " ON " + target);
         for (String name : TRIGGER_NAMES) {
             out.add("DROP TRIGGER IF EXISTS " + Sql.q(name) + " ON " + target);

@@ -4,7 +4,6 @@ import io.micronaut.context.annotation.Value;
 import io.micronaut.context.event.StartupEvent;
 import io.micronaut.runtime.event.annotation.EventListener;
 import io.posduif.functions.db.Db;
-import io.posduif.functions.schema.SchemaRegistry;
 import io.posduif.functions.schema.TableDef;
 import io.posduif.functions.tenant.TenantId;
 import io.posduif.functions.tenant.Tenants;
@@ -16,13 +15,17 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Replaces the per-row capture triggers that earlier versions generated with the statement-level
- * ones ({@link CaptureTriggers}) in tenants that existed before, at start-up (with the tenant
- * migrations) — schema apply only regenerates triggers when the tenant's schema changes. The old
- * triggers stay correct until then (V30's {@code posduif_capture} is kept), only slower.
+ * Brings the capture of tenants that existed before up to the current {@link CaptureTriggers}, at
+ * start-up (with the tenant migrations): schema apply only regenerates triggers when the tenant's
+ * schema changes. A synced table is reinstalled when it still has the per-row trigger of earlier
+ * versions, or when its trigger function lacks the current {@link CaptureTriggers#REVISION} mark
+ * (for instance one without the planner guard against sequential scans). Older capture stays
+ * correct until then (V30's {@code posduif_capture} is kept), only slower.
  */
 @Singleton
 class CaptureUpgrade {
@@ -31,14 +34,14 @@ class CaptureUpgrade {
 
     private final Db db;
     private final Tenants tenants;
-    private final SchemaRegistry registry;
+    private final TenantSchemas schemas;
     private final boolean onStartup;
 
-    CaptureUpgrade(Db db, Tenants tenants, SchemaRegistry registry,
+    CaptureUpgrade(Db db, Tenants tenants, TenantSchemas schemas,
                    @Value("${posduif.tenants.migrate-on-startup:true}") boolean onStartup) {
         this.db = db;
         this.tenants = tenants;
-        this.registry = registry;
+        this.schemas = schemas;
         this.onStartup = onStartup;
     }
 
@@ -57,19 +60,37 @@ class CaptureUpgrade {
         }
     }
 
-    /** Reinstalls capture on every synced table of {@code tenant} that still has the generated per-row trigger; returns how many. */
+    /** Reinstalls capture on every synced table of {@code tenant} whose capture is not the current one; returns how many. */
     int upgrade(TenantId tenant) {
         List<TableDef> legacy = new ArrayList<>();
         db.withConnection(c -> {
+            Set<String> current = new HashSet<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                    + "WHERE n.nspname = ? AND p.proname LIKE 'posduif\\_cap\\_%' AND obj_description(p.oid, 'pg_proc') = ? "
+                    + "AND NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgfoid = p.oid AND g.tgname = ?)")) {
+                ps.setString(1, tenant.schema());
+                ps.setString(2, CaptureTriggers.REVISION);
+                ps.setString(3, CaptureTriggers.LEGACY_TRIGGER_NAME);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        current.add(rs.getString(1));
+                    }
+                }
+            }
+            Set<String> perRow = new HashSet<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid "
                     + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND g.tgname = ?")) {
                 ps.setString(1, tenant.schema());
                 ps.setString(2, CaptureTriggers.LEGACY_TRIGGER_NAME);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        String table = rs.getString(1);
-                        registry.current(tenant).table(table).filter(TableDef::isSynced).ifPresent(legacy::add);
+                        perRow.add(rs.getString(1));
                     }
+                }
+            }
+            for (TableDef t : schemas.current(tenant).tables()) {
+                if (t.isSynced() && (perRow.contains(t.name()) || !current.contains(CaptureTriggers.functionName(t.name())))) {
+                    legacy.add(t);
                 }
             }
             return null;
@@ -87,7 +108,7 @@ class CaptureUpgrade {
             }
             return null;
         });
-        LOG.info("tenant {}: capture of {} table(s) upgraded to statement-level triggers", tenant.value(), legacy.size());
+        LOG.info("tenant {}: capture of {} table(s) reinstalled ({})", tenant.value(), legacy.size(), CaptureTriggers.REVISION);
         return legacy.size();
     }
 }

@@ -56,6 +56,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  *   <li>pull: one device bootstrapping 100,000 rows in pages of 1,000 over HTTP; beside it the
  *       same pages (same scope index range scan and join) read over JDBC.</li>
  * </ul>
+ * Each round also prints the CPU time per 1,000 rows of this JVM (server and simulated devices)
+ * and of PostgreSQL. With {@code -Dposduif.pg.statements=true} the embedded PostgreSQL loads
+ * pg_stat_statements and the run prints the statements by total time and the tables by rows read
+ * sequentially after the push rounds: where a push's database time goes.
  */
 @MicronautTest
 class SyncBenchmark extends StackTest {
@@ -65,6 +69,7 @@ class SyncBenchmark extends StackTest {
     static final int BATCHES_PER_DEVICE = Integer.getInteger("bench.batches", 20);
     static final int PULL_ROWS = Integer.getInteger("bench.pull-rows", 100_000);
     static final int ROUNDS = 3;
+    static final int WARMUP_BATCHES = Integer.getInteger("bench.warmup", 20);
 
     @Inject
     Fixtures fixtures;
@@ -99,17 +104,45 @@ class SyncBenchmark extends StackTest {
         for (int i = 0; i < DEVICES; i++) {
             devices.add(fixtures.device(tenant, fixtures.mobileUser(tenant).id()));
         }
-        // warm-up: JIT, pools, plans
-        pushRound(devices, 3);
-        rawRound(tenant, devices, 3);
+        // warm-up: JIT (C2 needs thousands of calls of the request path), pools, plans
+        pushRound(devices, WARMUP_BATCHES);
+        rawRound(tenant, devices, WARMUP_BATCHES);
 
         double[] push = new double[ROUNDS];
         double[] raw = new double[ROUNDS];
+        double[][] pushCpu = new double[ROUNDS][];
+        double[][] rawCpu = new double[ROUNDS][];
         for (int r = 0; r < ROUNDS; r++) {
+            Cpu before = Cpu.now();
             push[r] = pushRound(devices, BATCHES_PER_DEVICE);
+            pushCpu[r] = Cpu.now().perThousandRows(before, DEVICES * BATCHES_PER_DEVICE * BATCH);
+            before = Cpu.now();
             raw[r] = rawRound(tenant, devices, BATCHES_PER_DEVICE);
+            rawCpu[r] = Cpu.now().perThousandRows(before, DEVICES * BATCHES_PER_DEVICE * BATCH);
+            System.out.printf(Locale.ROOT, "round %d: push %,.0f rows/s (CPU ms per 1000 rows: JVM %.1f, PostgreSQL %.1f); "
+                    + "raw %,.0f rows/s (JVM %.1f, PostgreSQL %.1f)%n", r, push[r], pushCpu[r][0], pushCpu[r][1], raw[r], rawCpu[r][0], rawCpu[r][1]);
         }
 
+        if (Boolean.getBoolean("posduif.pg.statements")) {
+            db.withConnection(c -> {
+                try (Statement st = c.createStatement()) {
+                    st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+                    try (ResultSet rs = st.executeQuery("SELECT relname, seq_scan, seq_tup_read, idx_scan, n_live_tup FROM pg_stat_user_tables "
+                            + "WHERE schemaname = '" + tenant.schema() + "' ORDER BY seq_tup_read DESC")) {
+                        while (rs.next()) {
+                            System.out.printf("PGTAB %s seq_scan=%d seq_tup_read=%d idx_scan=%d live=%d%n", rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5));
+                        }
+                    }
+                    try (ResultSet rs = st.executeQuery("SELECT round(total_exec_time::numeric, 0), calls, rows, round(total_plan_time::numeric,0), "
+                            + "left(regexp_replace(query, '\\s+', ' ', 'g'), 300) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 40")) {
+                        while (rs.next()) {
+                            System.out.printf("PGSS %8s ms %7d calls %8d rows plan %s | %s%n", rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5));
+                        }
+                    }
+                }
+                return null;
+            });
+        }
         Fixtures.User reader = fixtures.mobileUser(tenant);
         Fixtures.Device readerDevice = fixtures.device(tenant, reader.id());
         seed(tenant, reader.id(), PULL_ROWS);
@@ -317,6 +350,43 @@ class SyncBenchmark extends StackTest {
         double secs = (System.nanoTime() - t0) / 1e9;
         assertEquals(PULL_ROWS, rows);
         return rows / secs;
+    }
+
+    /**
+     * CPU time of this JVM and of every PostgreSQL process, from /proc: on two cores the push
+     * rate is bound by CPU, so CPU per row says where a push's cost is, HTTP and JSON (JVM) or SQL.
+     */
+    record Cpu(long jvmNanos, long pgNanos) {
+        static Cpu now() {
+            long jvm = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime();
+            long ticks = 0;
+            try (var dirs = Files.list(Path.of("/proc"))) {
+                for (Path p : (Iterable<Path>) dirs::iterator) {
+                    if (!p.getFileName().toString().chars().allMatch(Character::isDigit)) {
+                        continue;
+                    }
+                    try {
+                        if (!Files.readString(p.resolve("comm")).startsWith("postgres")) {
+                            continue;
+                        }
+                        String stat = Files.readString(p.resolve("stat"));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    } catch (IOException | RuntimeException gone) {
+                        // the process ended between listing and reading
+                    }
+                }
+            } catch (IOException e) {
+                return new Cpu(jvm, -1);
+            }
+            return new Cpu(jvm, ticks * 10_000_000L); // USER_HZ is 100 on Linux
+        }
+
+        /** {JVM, PostgreSQL} CPU milliseconds per 1,000 rows since {@code before}. */
+        double[] perThousandRows(Cpu before, int rows) {
+            return new double[]{(jvmNanos - before.jvmNanos) / 1e6 / rows * 1000, (pgNanos - before.pgNanos) / 1e6 / rows * 1000};
+        }
     }
 
     // ---- report ----

@@ -88,7 +88,11 @@ public final class EmbeddedStack implements AutoCloseable {
     private static EmbeddedPostgres startPostgres(Path pgData, int postgresPort) throws IOException {
         Files.createDirectories(pgData);
         boolean fresh = !Files.exists(pgData.resolve("PG_VERSION"));
-        EmbeddedPostgres pg = EmbeddedPostgres.builder()
+        EmbeddedPostgres.Builder b = EmbeddedPostgres.builder();
+        if (Boolean.getBoolean("posduif.pg.statements")) {
+            b.setServerConfig("shared_preload_libraries", "pg_stat_statements").setServerConfig("pg_stat_statements.track", "all");
+        }
+        EmbeddedPostgres pg = b
                 .setDataDirectory(pgData)
                 .setCleanDataDirectory(false)
                 .setPort(postgresPort == 0 ? freePort() : postgresPort)
