@@ -132,6 +132,11 @@ public class PushService {
         return out;
     }
 
+    /** The answer as JSON bytes (written directly: the generic mapper was a large part of a push's JVM time). */
+    byte[] render(Map<String, Object> answer) {
+        return toJson(answer).getBytes(StandardCharsets.UTF_8);
+    }
+
     /** One transaction for the whole request: the batch, the ledger, the device's push time and the cursor. */
     private String apply(Batch batch) {
         return db.inTransaction(c -> {
@@ -982,23 +987,40 @@ public class PushService {
     }
 
     private static long lockKey(String table, String pkJson) {
+        byte[] d = sha256().digest((table + '\u0000' + pkJson).getBytes(StandardCharsets.UTF_8));
+        long k = 0;
+        for (int i = 0; i < 8; i++) {
+            k = (k << 8) | (d[i] & 0xff);
+        }
+        return k;
+    }
+
+    /** SHA-256 of the op's JSON with sorted keys, as hex: what the ledger compares a replay by. */
+    private String hash(Map<String, Object> raw) {
+        String text;
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest((table + '\u0000' + pkJson).getBytes(StandardCharsets.UTF_8));
-            long k = 0;
-            for (int i = 0; i < 8; i++) {
-                k = (k << 8) | (d[i] & 0xff);
-            }
-            return k;
+            text = JsonText.sorted(raw);
+        } catch (IllegalArgumentException e) {
+            text = toJson(sorted(raw));
+        }
+        return HexFormat.of().formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static final MessageDigest SHA_256;
+
+    static {
+        try {
+            SHA_256 = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    private String hash(Map<String, Object> raw) {
+    /** A fresh digest: a clone of one looked up once (the provider lookup cost more than hashing an op). */
+    private static MessageDigest sha256() {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(toJson(sorted(raw)).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d);
-        } catch (NoSuchAlgorithmException e) {
+            return (MessageDigest) SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -1017,9 +1039,14 @@ public class PushService {
 
     private String toJson(Object o) {
         try {
-            return json.writeValueAsString(o);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+            return JsonText.of(o);
+        } catch (IllegalArgumentException notPlain) {
+            // a value type JsonText does not know: the mapper knows more
+            try {
+                return json.writeValueAsString(o);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 }

@@ -51,12 +51,13 @@ class SyncController {
     @Post(value = "/push", consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
     @ApiResponse(responseCode = "200", description = "One result per op",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SyncWire.PushAnswer.class)))
-    Map<String, Object> push(Caller caller, @Nullable @Header("Content-Encoding") String contentEncoding,
+    HttpResponse<byte[]> push(Caller caller, @Nullable @Header("Content-Encoding") String contentEncoding,
                              @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
                                      schema = @Schema(implementation = SyncWire.PushBody.class)))
                              @Nullable @Body byte[] body) {
         // byte[] bodies skip the gzip-aware JSON reader; devices push gzip (protocol §8).
-        return push.push(caller.requireDevice(), gzip.decode(contentEncoding, body));
+        Map<String, Object> answer = push.push(caller.requireDevice(), gzip.decode(contentEncoding, body));
+        return HttpResponse.ok(push.render(answer)).contentType(MediaType.APPLICATION_JSON_TYPE);
     }
 
     @Get(value = "/status", produces = MediaType.APPLICATION_JSON)

@@ -69,7 +69,8 @@ class SyncBenchmark extends StackTest {
     static final int BATCHES_PER_DEVICE = Integer.getInteger("bench.batches", 20);
     static final int PULL_ROWS = Integer.getInteger("bench.pull-rows", 100_000);
     static final int ROUNDS = 3;
-    static final int WARMUP_BATCHES = Integer.getInteger("bench.warmup", 20);
+    static final int WARMUP_REQUESTS = Integer.getInteger("bench.warmup", 8_000);
+    static final int WARMUP_FULL_BATCHES = Integer.getInteger("bench.warmup-full", 60);
 
     @Inject
     Fixtures fixtures;
@@ -81,6 +82,9 @@ class SyncBenchmark extends StackTest {
     JsonMapper json;
     @Inject
     EmbeddedServer server;
+
+    /** {JVM, PostgreSQL} CPU ms per 1,000 rows of the last push or raw round. */
+    double[] lastCpu;
 
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -104,23 +108,29 @@ class SyncBenchmark extends StackTest {
         for (int i = 0; i < DEVICES; i++) {
             devices.add(fixtures.device(tenant, fixtures.mobileUser(tenant).id()));
         }
-        // warm-up: JIT (C2 needs thousands of calls of the request path), pools, plans
-        pushRound(devices, WARMUP_BATCHES);
-        rawRound(tenant, devices, WARMUP_BATCHES);
+        // warm-up, so that both sides are measured as a server that has been up a while: C2 compiles
+        // a method after ~5,000 calls (tier 4 thresholds), and the measured rounds make only ~1,000
+        // requests; without this the request path runs profiled C1 code throughout. Then pools and plans.
+        pushRound(devices, WARMUP_REQUESTS / DEVICES, 5);
+        // then full batches until the compiler has caught up with their shape (100-op loops deoptimise
+        // code profiled on 5-op ones)
+        pushRound(devices, WARMUP_FULL_BATCHES);
+        rawRound(tenant, devices, WARMUP_REQUESTS / DEVICES / 10);
 
         double[] push = new double[ROUNDS];
         double[] raw = new double[ROUNDS];
         double[][] pushCpu = new double[ROUNDS][];
         double[][] rawCpu = new double[ROUNDS][];
         for (int r = 0; r < ROUNDS; r++) {
-            Cpu before = Cpu.now();
+            profile("start,event=cpu,interval=1ms,threads");
             push[r] = pushRound(devices, BATCHES_PER_DEVICE);
-            pushCpu[r] = Cpu.now().perThousandRows(before, DEVICES * BATCHES_PER_DEVICE * BATCH);
-            before = Cpu.now();
+            profile("stop,collapsed,file=" + System.getProperty("bench.profile", "") + r);
+            pushCpu[r] = lastCpu;
             raw[r] = rawRound(tenant, devices, BATCHES_PER_DEVICE);
-            rawCpu[r] = Cpu.now().perThousandRows(before, DEVICES * BATCHES_PER_DEVICE * BATCH);
-            System.out.printf(Locale.ROOT, "round %d: push %,.0f rows/s (CPU ms per 1000 rows: JVM %.1f, PostgreSQL %.1f); "
-                    + "raw %,.0f rows/s (JVM %.1f, PostgreSQL %.1f)%n", r, push[r], pushCpu[r][0], pushCpu[r][1], raw[r], rawCpu[r][0], rawCpu[r][1]);
+            rawCpu[r] = lastCpu;
+            System.out.printf(Locale.ROOT, "round %d: push %,.0f rows/s (CPU ms per 1000 rows: JVM %.1f, PostgreSQL %.1f of which background %.1f); "
+                    + "raw %,.0f rows/s (JVM %.1f, PostgreSQL %.1f of which background %.1f)%n",
+                    r, push[r], pushCpu[r][0], pushCpu[r][1], pushCpu[r][2], raw[r], rawCpu[r][0], rawCpu[r][1], rawCpu[r][2]);
         }
 
         if (Boolean.getBoolean("posduif.pg.statements")) {
@@ -160,41 +170,55 @@ class SyncBenchmark extends StackTest {
     // ---- push ----
 
     double pushRound(List<Fixtures.Device> devices, int batches) throws Exception {
+        return pushRound(devices, batches, BATCH);
+    }
+
+    double pushRound(List<Fixtures.Device> devices, int batches, int batchSize) throws Exception {
+        // bodies are built before the clock starts: a device's JSON encoding is the phone's work, not the server's
+        Map<Fixtures.Device, List<byte[]>> bodies = new LinkedHashMap<>();
+        for (Fixtures.Device d : devices) {
+            List<byte[]> mine = new ArrayList<>();
+            for (int b = 0; b < batches; b++) {
+                List<Map<String, Object>> ops = new ArrayList<>();
+                String ts = Instant.now().toString();
+                for (int i = 0; i < batchSize; i++) {
+                    UUID id = UUID.randomUUID();
+                    Map<String, Object> data = new LinkedHashMap<>();
+                    data.put("id", id.toString());
+                    data.put("owner", d.userId().toString());
+                    data.put("title", "item " + i);
+                    data.put("qty", i);
+                    data.put("price", i * 1.5);
+                    data.put("done", false);
+                    Map<String, Object> op = new LinkedHashMap<>();
+                    op.put("op_id", UUID.randomUUID().toString());
+                    op.put("table", "items");
+                    op.put("op", "upsert");
+                    op.put("pk", Map.of("id", id.toString()));
+                    op.put("data", data);
+                    op.put("client_ts", ts);
+                    ops.add(op);
+                }
+                mine.add(json.writeValueAsBytes(Map.of("ops", ops)));
+            }
+            bodies.put(d, mine);
+        }
         ExecutorService pool = Executors.newFixedThreadPool(DEVICES);
         List<Future<Integer>> fs = new ArrayList<>();
+        Cpu cpu0 = Cpu.now();
         long t0 = System.nanoTime();
         for (Fixtures.Device d : devices) {
             fs.add(pool.submit(() -> {
                 int rows = 0;
-                for (int b = 0; b < batches; b++) {
-                    List<Map<String, Object>> ops = new ArrayList<>();
-                    String ts = Instant.now().toString();
-                    for (int i = 0; i < BATCH; i++) {
-                        UUID id = UUID.randomUUID();
-                        Map<String, Object> data = new LinkedHashMap<>();
-                        data.put("id", id.toString());
-                        data.put("owner", d.userId().toString());
-                        data.put("title", "item " + i);
-                        data.put("qty", i);
-                        data.put("price", i * 1.5);
-                        data.put("done", false);
-                        Map<String, Object> op = new LinkedHashMap<>();
-                        op.put("op_id", UUID.randomUUID().toString());
-                        op.put("table", "items");
-                        op.put("op", "upsert");
-                        op.put("pk", Map.of("id", id.toString()));
-                        op.put("data", data);
-                        op.put("client_ts", ts);
-                        ops.add(op);
-                    }
+                for (byte[] body : bodies.get(d)) {
                     HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/api/sync/push"))
                             .header("Authorization", "Bearer " + d.token()).header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(Map.of("ops", ops)))).build(),
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                             HttpResponse.BodyHandlers.ofString());
                     if (r.statusCode() != 200 || r.body().contains("\"rejected\"")) {
                         throw new IllegalStateException("push failed: " + r.statusCode() + " " + r.body().substring(0, Math.min(300, r.body().length())));
                     }
-                    rows += BATCH;
+                    rows += batchSize;
                 }
                 return rows;
             }));
@@ -204,6 +228,7 @@ class SyncBenchmark extends StackTest {
             total += f.get();
         }
         double secs = (System.nanoTime() - t0) / 1e9;
+        lastCpu = Cpu.now().perThousandRows(cpu0, total);
         pool.shutdown();
         return total / secs;
     }
@@ -234,25 +259,33 @@ class SyncBenchmark extends StackTest {
                 + "SELECT seq, 'items', jsonb_build_object('id', x->'id'), false, x::text, ARRAY['items|user_id=' || (x->>'owner')], '{}' FROM r "
                 + "RETURNING txid, seq, buckets) "
                 + "INSERT INTO " + Sql.q(s, "raw_scope") + " (bucket, txid, seq) SELECT buckets[1], txid, seq FROM c";
+        Map<Fixtures.Device, List<String>> texts = new LinkedHashMap<>();
+        for (Fixtures.Device d : devices) {
+            List<String> mine = new ArrayList<>();
+            for (int b = 0; b < batches; b++) {
+                List<Map<String, Object>> batch = new ArrayList<>();
+                for (int i = 0; i < BATCH; i++) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("id", UUID.randomUUID().toString());
+                    row.put("owner", d.userId().toString());
+                    row.put("title", "item " + i);
+                    row.put("qty", i);
+                    row.put("price", i * 1.5);
+                    row.put("done", false);
+                    batch.add(row);
+                }
+                mine.add(json.writeValueAsString(batch));
+            }
+            texts.put(d, mine);
+        }
         ExecutorService pool = Executors.newFixedThreadPool(DEVICES);
         List<Future<Integer>> fs = new ArrayList<>();
+        Cpu cpu0 = Cpu.now();
         long t0 = System.nanoTime();
         for (Fixtures.Device d : devices) {
             fs.add(pool.submit(() -> {
                 int rows = 0;
-                for (int b = 0; b < batches; b++) {
-                    List<Map<String, Object>> batch = new ArrayList<>();
-                    for (int i = 0; i < BATCH; i++) {
-                        Map<String, Object> row = new LinkedHashMap<>();
-                        row.put("id", UUID.randomUUID().toString());
-                        row.put("owner", d.userId().toString());
-                        row.put("title", "item " + i);
-                        row.put("qty", i);
-                        row.put("price", i * 1.5);
-                        row.put("done", false);
-                        batch.add(row);
-                    }
-                    String text = json.writeValueAsString(batch);
+                for (String text : texts.get(d)) {
                     db.inTransaction(c -> {
                         try (PreparedStatement a = c.prepareStatement(upsert); PreparedStatement ch = c.prepareStatement(changes)) {
                             a.setString(1, text);
@@ -272,6 +305,7 @@ class SyncBenchmark extends StackTest {
             total += f.get();
         }
         double secs = (System.nanoTime() - t0) / 1e9;
+        lastCpu = Cpu.now().perThousandRows(cpu0, total);
         pool.shutdown();
         return total / secs;
     }
@@ -356,11 +390,12 @@ class SyncBenchmark extends StackTest {
      * CPU time of this JVM and of every PostgreSQL process, from /proc: on two cores the push
      * rate is bound by CPU, so CPU per row says where a push's cost is, HTTP and JSON (JVM) or SQL.
      */
-    record Cpu(long jvmNanos, long pgNanos) {
+    record Cpu(long jvmNanos, long pgNanos, long pgBackgroundNanos) {
         static Cpu now() {
             long jvm = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
                     .getProcessCpuTime();
             long ticks = 0;
+            long background = 0;
             try (var dirs = Files.list(Path.of("/proc"))) {
                 for (Path p : (Iterable<Path>) dirs::iterator) {
                     if (!p.getFileName().toString().chars().allMatch(Character::isDigit)) {
@@ -372,20 +407,41 @@ class SyncBenchmark extends StackTest {
                         }
                         String stat = Files.readString(p.resolve("stat"));
                         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                        long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                        ticks += t;
+                        // client backends are titled "postgres: user db host(port) …"; the rest is the
+                        // server's own work (autovacuum, WAL writer, checkpointer, …)
+                        String title = new String(Files.readAllBytes(p.resolve("cmdline")), java.nio.charset.StandardCharsets.UTF_8);
+                        if (!title.matches("(?s)postgres: \\S+ \\S+ \\S+\\(\\d+\\).*")) {
+                            background += t;
+                        }
                     } catch (IOException | RuntimeException gone) {
                         // the process ended between listing and reading
                     }
                 }
             } catch (IOException e) {
-                return new Cpu(jvm, -1);
+                return new Cpu(jvm, -1, -1);
             }
-            return new Cpu(jvm, ticks * 10_000_000L); // USER_HZ is 100 on Linux
+            return new Cpu(jvm, ticks * 10_000_000L, background * 10_000_000L); // USER_HZ is 100 on Linux
         }
 
-        /** {JVM, PostgreSQL} CPU milliseconds per 1,000 rows since {@code before}. */
+        /** {JVM, PostgreSQL, of which background processes} CPU milliseconds per 1,000 rows since {@code before}. */
         double[] perThousandRows(Cpu before, int rows) {
-            return new double[]{(jvmNanos - before.jvmNanos) / 1e6 / rows * 1000, (pgNanos - before.pgNanos) / 1e6 / rows * 1000};
+            return new double[]{(jvmNanos - before.jvmNanos) / 1e6 / rows * 1000, (pgNanos - before.pgNanos) / 1e6 / rows * 1000,
+                    (pgBackgroundNanos - before.pgBackgroundNanos) / 1e6 / rows * 1000};
+        }
+    }
+
+    static void profile(String command) {
+        if (System.getProperty("bench.profile") == null) {
+            return;
+        }
+        try {
+            Class<?> ap = Class.forName("one.profiler.AsyncProfiler");
+            Object p = ap.getMethod("getInstance").invoke(null);
+            ap.getMethod("execute", String.class).invoke(p, command);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
         }
     }
 

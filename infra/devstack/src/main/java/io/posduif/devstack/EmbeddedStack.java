@@ -90,7 +90,7 @@ public final class EmbeddedStack implements AutoCloseable {
         boolean fresh = !Files.exists(pgData.resolve("PG_VERSION"));
         EmbeddedPostgres.Builder b = EmbeddedPostgres.builder();
         if (Boolean.getBoolean("posduif.pg.statements")) {
-            b.setServerConfig("shared_preload_libraries", "pg_stat_statements").setServerConfig("pg_stat_statements.track", "all");
+            b.setServerConfig("shared_preload_libraries", "pg_stat_statements").setServerConfig("pg_stat_statements.track", "all").setServerConfig("pg_stat_statements.track_planning", "on");
         }
         EmbeddedPostgres pg = b
                 .setDataDirectory(pgData)

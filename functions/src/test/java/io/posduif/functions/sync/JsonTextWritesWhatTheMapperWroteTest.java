@@ -1,0 +1,105 @@
+package io.posduif.functions.sync;
+
+import io.micronaut.json.JsonMapper;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Op ledgers hold the SHA-256 of each op's JSON with sorted keys, as the application's mapper
+ * wrote it; a replay after an upgrade is recognised only if {@link JsonText} writes the same bytes.
+ * Random trees (seed printed) with every value kind a push body parses to, awkward strings
+ * included, must come out identical to the mapper's text.
+ */
+class JsonTextWritesWhatTheMapperWroteTest {
+
+    private static final JsonMapper MAPPER = JsonMapper.createDefault();
+
+    @Test
+    void randomTreesMatchTheMapperByteForByte() throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("JsonTextWritesWhatTheMapperWroteTest seed=" + seed);
+        Random r = new Random(seed);
+        for (int i = 0; i < 2_000; i++) {
+            Object tree = tree(r, 0);
+            if (tree == null) {
+                continue;
+            }
+            assertEquals(MAPPER.writeValueAsString(tree), JsonText.of(tree), "seed " + seed + " tree " + i);
+            assertEquals(MAPPER.writeValueAsString(sortedCopy(tree)), JsonText.sorted(tree), "seed " + seed + " tree " + i);
+        }
+    }
+
+    @Test
+    void bodiesParsedByTheMapperRoundTrip() throws Exception {
+        String body = "{\"b\":1.0,\"a\":[1,-2,3000000000,1e400,0.1,\"\\u0000\\n\\\"é😀/\",true,null],\"c\":{\"z\":{},\"y\":[]},"
+                + "\"n\":123456789012345678901234567890}";
+        Object parsed = MAPPER.readValue(body, Object.class);
+        assertEquals(MAPPER.writeValueAsString(parsed), JsonText.of(parsed));
+        assertEquals(MAPPER.writeValueAsString(sortedCopy(parsed)), JsonText.sorted(parsed));
+    }
+
+    @Test
+    void valuesThatAreNotJsonAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> JsonText.of(Map.of("k", new Object())));
+    }
+
+    private static Object tree(Random r, int depth) {
+        int kind = r.nextInt(depth > 3 ? 9 : 11);
+        return switch (kind) {
+            case 0 -> null;
+            case 1 -> r.nextBoolean();
+            case 2 -> r.nextInt();
+            case 3 -> r.nextLong();
+            case 4 -> r.nextDouble() * Math.pow(10, r.nextInt(40) - 20) * (r.nextBoolean() ? 1 : -1);
+            case 5 -> new BigDecimal(BigInteger.valueOf(r.nextLong()), r.nextInt(20) - 10);
+            case 6 -> BigInteger.valueOf(r.nextLong()).multiply(BigInteger.valueOf(Long.MAX_VALUE));
+            case 7, 8 -> string(r);
+            case 9 -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                for (int i = r.nextInt(5); i > 0; i--) {
+                    m.put(string(r), tree(r, depth + 1));
+                }
+                yield m;
+            }
+            default -> {
+                List<Object> l = new ArrayList<>();
+                for (int i = r.nextInt(5); i > 0; i--) {
+                    l.add(tree(r, depth + 1));
+                }
+                yield l;
+            }
+        };
+    }
+
+    private static String string(Random r) {
+        String alphabet = "aZ09 \"\\/\n\t\r\b\f\u0000\u001f\u007f\u2028é漢😀<>&'";
+        StringBuilder sb = new StringBuilder();
+        for (int i = r.nextInt(8); i > 0; i--) {
+            sb.appendCodePoint(alphabet.codePointAt(alphabet.offsetByCodePoints(0, r.nextInt(alphabet.codePointCount(0, alphabet.length())))));
+        }
+        return sb.toString();
+    }
+
+    private static Object sortedCopy(Object o) {
+        if (o instanceof Map<?, ?> m) {
+            Map<String, Object> t = new TreeMap<>();
+            m.forEach((k, v) -> t.put(String.valueOf(k), sortedCopy(v)));
+            return t;
+        }
+        if (o instanceof List<?> l) {
+            return l.stream().map(JsonTextWritesWhatTheMapperWroteTest::sortedCopy).toList();
+        }
+        return o;
+    }
+}
