@@ -37,7 +37,9 @@ import java.util.List;
  *   <li>a primary-key update is a delete of the old key and an insert of the new one: old and new
  *       rows of an update are paired by primary key, an old key without a new row is a delete,
  *       a new key without an old row an insert;</li>
- *   <li>one scope row per bucket in buckets ∪ removed.</li>
+ *   <li>one scope row per bucket in buckets ∪ removed;</li>
+ *   <li>the row's conflict clock, if the writing push handed one over in {@link #CLOCKS_SETTING}
+ *       (one write per row fewer than a table of clocks beside the log).</li>
  * </ul>
  * The statement is static SQL (plpgsql caches its plan; {@code EXECUTE} cost twice as much in
  * planning), so every lookup in it is shaped to be right whatever the row counts and statistics
@@ -60,7 +62,14 @@ public final class CaptureTriggers {
      * reinstalls capture of tables whose function carries another mark or none. Change it whenever
      * the generated SQL changes in a way existing tenants must get.
      */
-    static final String REVISION = "posduif capture r2: statement level, index access only";
+    static final String REVISION = "posduif capture r3: statement level, index access only, row clocks from posduif.clocks";
+
+    /**
+     * Transaction setting through which a push hands capture the conflict clock of each row it
+     * writes: a JSON array of {@code {"pk": {…}, "c": "<clock>"}}. Capture stores the clock in the
+     * row's change-log entry; writes without one (web API, SQL) get none, and count as made at commit.
+     */
+    public static final String CLOCKS_SETTING = "posduif.clocks";
 
     /** Row aliases: the engine prefix cannot be a tenant column's, so {@code to_jsonb(alias)} is never ambiguous. */
     private static final String N = "posduif_n";
@@ -159,14 +168,27 @@ public final class CaptureTriggers {
                 + "RETURNING c.pk, c.txid, c.seq, c.buckets || c.removed AS gone), "
                 + "prev_scope AS (DELETE FROM " + scope + " s WHERE s.ctid = ANY (ARRAY(SELECT (SELECT s2.ctid FROM " + scope + " s2 "
                 + "WHERE s2.bucket = g.b AND s2.txid = p.txid AND s2.seq = p.seq) FROM prev p, unnest(p.gone) AS g(b)))), "
+                + "clk AS MATERIALIZED (SELECT k.pk, k.c FROM jsonb_to_recordset(coalesce(nullif(current_setting("
+                + literal(CLOCKS_SETTING) + ", true), ''), '[]')::jsonb) AS k(pk jsonb, c text)), "
                 + "ent AS (SELECT src.pk, src.deleted, src.data, src.newb, "
-                + "ARRAY(SELECT DISTINCT u.b FROM unnest(src.oldb || coalesce(p.gone, '{}'::text[])) AS u(b) WHERE u.b <> ALL (src.newb)) AS removed "
-                + "FROM src LEFT JOIN prev p ON p.pk = src.pk), "
-                + "ins AS (INSERT INTO " + changes + " (txid, seq, tbl, pk, deleted, data, buckets, removed, origin) "
+                + "ARRAY(SELECT DISTINCT u.b FROM unnest(src.oldb || coalesce(p.gone, '{}'::text[])) AS u(b) WHERE u.b <> ALL (src.newb)) AS removed, "
+                + "k.c AS clock FROM src LEFT JOIN prev p ON p.pk = src.pk LEFT JOIN clk k ON k.pk = src.pk), "
+                + "ins AS (INSERT INTO " + changes + " (txid, seq, tbl, pk, deleted, data, buckets, removed, origin, clock) "
                 + "SELECT pg_current_xact_id(), nextval(" + literal(Sql.q(s, "posduif_change_seq")) + "), " + tbl + ", ent.pk, ent.deleted, ent.data, ent.newb, "
-                + "ent.removed, nullif(current_setting('posduif.origin', true), '') FROM ent "
+                + "ent.removed, nullif(current_setting('posduif.origin', true), ''), ent.clock FROM ent "
                 + "RETURNING txid, seq, buckets, removed) "
                 + "INSERT INTO " + scope + " (bucket, txid, seq) SELECT DISTINCT u.b, ins.txid, ins.seq FROM ins, unnest(ins.buckets || ins.removed) AS u(b)";
+    }
+
+    /**
+     * A statement recording tombstones for rows that are not in the table, keyed by a JSON array
+     * of {@code {"pk": {…}}} (its one parameter): a push's delete of a row this server never had,
+     * or had already deleted. The entry carries the delete's clock (from {@link #CLOCKS_SETTING}),
+     * so an older write of the row still loses to it, and tells devices that hold the row to drop it.
+     */
+    static String tombstonesSql(TenantId tenant, TableDef table) {
+        return captureSql(tenant, table, "SELECT t.pk, true AS deleted, NULL::text AS data, '{}'::text[] AS oldb, '{}'::text[] AS newb "
+                + "FROM jsonb_to_recordset(?::jsonb) AS t(pk jsonb)");
     }
 
     /** Statements that remove capture from {@code table} (it stopped being synced); safe if absent. */

@@ -26,7 +26,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -518,12 +517,16 @@ public class PushService {
             }
         }
 
+        /**
+         * The rows' change-log entries: their conflict clock (the last push's, see
+         * {@link CaptureTriggers#CLOCKS_SETTING}), origin, commit time, whether the entry is a
+         * tombstone, and whether it is newer than the device's pull cursor and not its own
+         * (server-wins and manual treat that as a change the device has not seen).
+         */
         private void loadClocks(Connection c, TableDef t, List<String> pkJsons, long[] cursor) throws SQLException {
-            String sql = "SELECT x.i, m.ts, m.device_id, m.op_id, m.field_clocks::text, m.deleted, "
-                    + "c.origin, c.changed_at, c.deleted, c.txid IS NOT NULL AND (c.txid, c.seq) > (?::xid8, ?::bigint) "
+            String sql = "SELECT x.i, c.clock, c.origin, c.changed_at, c.deleted, (c.txid, c.seq) > (?::xid8, ?::bigint) "
                     + "FROM unnest(?::jsonb[]) WITH ORDINALITY AS x(pk, i) "
-                    + "LEFT JOIN " + Sql.q(s, "posduif_row_clocks") + " m ON m.tbl = ? AND m.pk = x.pk AND m.pk = ANY (?::jsonb[]) "
-                    + "LEFT JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = x.pk AND c.pk = ANY (?::jsonb[])";
+                    + "JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = x.pk AND c.pk = ANY (?::jsonb[])";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setString(1, Long.toUnsignedString(cursor[0]));
                 ps.setLong(2, cursor[1]);
@@ -531,27 +534,23 @@ public class PushService {
                 ps.setArray(3, pks);
                 ps.setString(4, t.name());
                 ps.setArray(5, pks);
-                ps.setString(6, t.name());
-                ps.setArray(7, pks);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         RowState st = rows.get(key(t.name(), pkJsons.get(rs.getInt(1) - 1)));
-                        Timestamp mts = rs.getTimestamp(2);
-                        Timestamp changedAt = rs.getTimestamp(8);
-                        String origin = rs.getString(7);
-                        boolean hasChange = changedAt != null;
-                        if (mts != null) {
-                            st.base = new Clock(mts.toInstant(), rs.getString(3), rs.getString(4));
-                            st.fields = parseFieldClocks(rs.getString(5));
-                        } else if (hasChange) {
-                            st.base = new Clock(changedAt.toInstant(), origin == null ? "" : origin, "");
+                        String clock = rs.getString(2);
+                        String origin = rs.getString(3);
+                        Instant changedAt = rs.getTimestamp(4).toInstant();
+                        if (clock != null) {
+                            parseClock(clock, st);
+                        } else {
+                            st.base = new Clock(changedAt, origin == null ? "" : origin, "");
                         }
-                        if (hasChange && origin == null) {
+                        if (origin == null) {
                             // the last write came from the web API or SQL: it is as new as its commit
-                            st.base = Clock.max(st.base, new Clock(changedAt.toInstant(), "", ""));
+                            st.base = Clock.max(st.base, new Clock(changedAt, "", ""));
                         }
-                        st.tombstone = st.row == null && ((mts != null && rs.getBoolean(6)) || (hasChange && rs.getBoolean(9)));
-                        st.changedUnseen = rs.getBoolean(10) && !caller.deviceId().equals(origin);
+                        st.tombstone = st.row == null && rs.getBoolean(5);
+                        st.changedUnseen = rs.getBoolean(6) && !caller.deviceId().equals(origin);
                     }
                 }
             }
@@ -687,6 +686,7 @@ public class PushService {
         private void write(Connection c) throws SQLException {
             Map<String, Map<Set<String>, List<RowState>>> upserts = new TreeMap<>();
             Map<String, List<RowState>> deletes = new TreeMap<>();
+            Map<String, List<RowState>> tombstones = new TreeMap<>();
             Map<String, TableDef> tables = new HashMap<>();
             for (RowState st : rows.values()) {
                 if (!st.dirty) {
@@ -700,11 +700,25 @@ public class PushService {
                             .add(st);
                 } else if (st.existedAtStart) {
                     deletes.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(st);
+                } else {
+                    tombstones.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(st);
                 }
             }
+            handOverClocks(c);
             for (Map.Entry<String, List<RowState>> e : deletes.entrySet()) {
                 TableDef t = tables.get(e.getKey());
                 apply(c, t, "DELETE FROM " + Sql.q(s, t.name()) + " WHERE " + keyPredicate(t), e.getValue(), st -> toDb(t, st.pk));
+            }
+            for (Map.Entry<String, List<RowState>> e : tombstones.entrySet()) {
+                TableDef t = tables.get(e.getKey());
+                List<Map<String, Object>> pks = new ArrayList<>();
+                for (RowState st : e.getValue()) {
+                    pks.add(Map.of("pk", st.pk));
+                }
+                try (PreparedStatement ps = c.prepareStatement(CaptureTriggers.tombstonesSql(caller.tenant(), t))) {
+                    ps.setString(1, toJson(pks));
+                    ps.execute();
+                }
             }
             long w0 = System.nanoTime();
             for (Map.Entry<String, Map<Set<String>, List<RowState>>> e : upserts.entrySet()) {
@@ -713,8 +727,6 @@ public class PushService {
                     apply(c, t, upsertSql(t, g.getKey()), g.getValue(), st -> toDb(t, st.row));
                 }
             }
-            long w1 = System.nanoTime();
-            List<Map<String, Object>> clocks = new ArrayList<>();
             for (RowState st : rows.values()) {
                 if (!st.dirty) {
                     continue;
@@ -727,32 +739,9 @@ public class PushService {
                 if (st.startRow != null) {
                     touchedBuckets.addAll(Scopes.bucketsOfRow(t, st.startRow));
                 }
-                Map<String, Object> clock = new HashMap<>();
-                clock.put("tbl", t.name());
-                clock.put("pk", st.pk);
-                clock.put("ts_micros", micros(st.base.ts()));
-                clock.put("device_id", st.base.device());
-                clock.put("op_id", st.base.op());
-                Map<String, Object> fc = new TreeMap<>();
-                st.fields.forEach((f, cl) -> fc.put(f, List.of(micros(cl.ts()), cl.device(), cl.op())));
-                clock.put("field_clocks", fc);
-                clock.put("deleted", st.row == null);
-                clocks.add(clock);
-            }
-            if (!clocks.isEmpty()) {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Sql.q(s, "posduif_row_clocks")
-                        + " (tbl, pk, ts, device_id, op_id, field_clocks, deleted) "
-                        + "SELECT x.tbl, x.pk, to_timestamp(0) + x.ts_micros * interval '1 microsecond', x.device_id, x.op_id, x.field_clocks, x.deleted "
-                        + "FROM jsonb_to_recordset(?::jsonb) AS x(tbl text, pk jsonb, ts_micros bigint, device_id text, op_id text, "
-                        + "field_clocks jsonb, deleted boolean) "
-                        + "ON CONFLICT (tbl, pk) DO UPDATE SET ts = EXCLUDED.ts, device_id = EXCLUDED.device_id, op_id = EXCLUDED.op_id, "
-                        + "field_clocks = EXCLUDED.field_clocks, deleted = EXCLUDED.deleted")) {
-                    ps.setString(1, toJson(clocks));
-                    ps.executeUpdate();
-                }
             }
             if (TRACE) {
-                System.out.printf("push trace: upserts+capture %.1f ms, clocks %.1f%n", (w1 - w0) / 1e6, (System.nanoTime() - w1) / 1e6);
+                System.out.printf("push trace: upserts+capture %.1f ms%n", (System.nanoTime() - w0) / 1e6);
             }
             if (!conflicts.isEmpty()) {
                 List<Map<String, Object>> cs = new ArrayList<>();
@@ -779,6 +768,35 @@ public class PushService {
                     ps.setString(3, toJson(cs));
                     ps.executeUpdate();
                 }
+            }
+        }
+
+        /**
+         * Hands capture the clock of every row this batch writes ({@link CaptureTriggers#CLOCKS_SETTING},
+         * local to the transaction), before the writes whose capture stores them in the change log.
+         */
+        private void handOverClocks(Connection c) throws SQLException {
+            List<Map<String, Object>> clocks = new ArrayList<>();
+            for (RowState st : rows.values()) {
+                if (!st.dirty) {
+                    continue;
+                }
+                List<Object> clock = new ArrayList<>(List.of(micros(st.base.ts()), st.base.device(), st.base.op()));
+                Map<String, Object> fc = new TreeMap<>();
+                st.fields.forEach((f, cl) -> fc.put(f, List.of(micros(cl.ts()), cl.device(), cl.op())));
+                clock.add(fc);
+                Map<String, Object> m = new HashMap<>();
+                m.put("pk", st.pk);
+                m.put("c", toJson(clock));
+                clocks.add(m);
+            }
+            if (clocks.isEmpty()) {
+                return;
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT set_config(?, ?, true)")) {
+                ps.setString(1, CaptureTriggers.CLOCKS_SETTING);
+                ps.setString(2, toJson(clocks));
+                ps.execute();
             }
         }
 
@@ -958,23 +976,25 @@ public class PushService {
         return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000L), i.getNano() / 1_000);
     }
 
-    private static Map<String, Clock> parseFieldClocks(String text) {
-        Map<String, Clock> out = new TreeMap<>();
-        if (text == null || text.equals("{}")) {
-            return out;
-        }
+    /** A clock as capture stored it: {@code [ts_micros, device, op, {field: [ts_micros, device, op]}]}. */
+    private static void parseClock(String text, RowState st) {
         try {
-            Map<?, ?> m = JsonMapper.createDefault().readValue(text, Map.class);
-            m.forEach((k, v) -> {
-                List<?> l = (List<?>) v;
-                long us = ((Number) l.get(0)).longValue();
-                out.put((String) k, new Clock(Instant.ofEpochSecond(Math.floorDiv(us, 1_000_000L), Math.floorMod(us, 1_000_000L) * 1000),
-                        (String) l.get(1), (String) l.get(2)));
-            });
-        } catch (IOException e) {
-            throw new IllegalStateException("corrupt field clocks", e);
+            List<?> l = JsonMapper.createDefault().readValue(text, List.class);
+            st.base = clock(l);
+            Map<String, Clock> fields = new TreeMap<>();
+            if (l.size() > 3 && l.get(3) instanceof Map<?, ?> m) {
+                m.forEach((k, v) -> fields.put((String) k, clock((List<?>) v)));
+            }
+            st.fields = fields;
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("corrupt row clock: " + text, e);
         }
-        return out;
+    }
+
+    private static Clock clock(List<?> l) {
+        long us = ((Number) l.get(0)).longValue();
+        return new Clock(Instant.ofEpochSecond(Math.floorDiv(us, 1_000_000L), Math.floorMod(us, 1_000_000L) * 1000),
+                (String) l.get(1), (String) l.get(2));
     }
 
     private static String key(String table, String pkJson) {

@@ -176,6 +176,21 @@ class ConflictPoliciesTest extends StackTest {
     }
 
     @Test
+    void aDeleteOfARowNeverHeldIsATombstoneThatOlderWritesLoseTo() {
+        UUID id = UUID.randomUUID();
+        // b deleted a row that a's outbox is about to create: both offline, b's delete is newer
+        assertEquals("applied", sync.push(b, SyncHttp.delete("n_lww", id, "2024-01-15T10:00:09.000Z")).get(0).get("status"));
+        Map<String, Object> older = sync.push(a, SyncHttp.upsert("n_lww", id, data("body", "older"), "2024-01-15T10:00:07.000Z")).get(0);
+        assertEquals("conflict", older.get("status"), "an upsert older than the tombstone loses, also when the row never existed here");
+        assertNull(col("n_lww", id, "body"));
+        assertEquals("applied", sync.push(a, SyncHttp.upsert("n_lww", id, data("body", "newer"), "2024-01-15T10:00:10.000Z")).get(0).get("status"));
+        assertEquals("newer", col("n_lww", id, "body"));
+        // and a replayed older delete after that loses to the newer row
+        assertEquals("conflict", sync.push(b, SyncHttp.delete("n_lww", id, "2024-01-15T10:00:08.000Z")).get(0).get("status"));
+        assertEquals("newer", col("n_lww", id, "body"));
+    }
+
+    @Test
     void futureClientTimestampsAreClampedToServerTime() {
         UUID id = UUID.randomUUID();
         sync.push(a, SyncHttp.upsert("n_lww", id, data("body", "from the future"), "2999-01-01T00:00:00.000Z"));
