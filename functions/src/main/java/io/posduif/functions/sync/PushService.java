@@ -977,9 +977,9 @@ public class PushService {
     }
 
     /** A clock as capture stored it: {@code [ts_micros, device, op, {field: [ts_micros, device, op]}]}. */
-    private static void parseClock(String text, RowState st) {
+    private void parseClock(String text, RowState st) {
         try {
-            List<?> l = JsonMapper.createDefault().readValue(text, List.class);
+            List<Object> l = json.readValue(text, io.micronaut.core.type.Argument.listOf(Object.class));
             st.base = clock(l);
             Map<String, Clock> fields = new TreeMap<>();
             if (l.size() > 3 && l.get(3) instanceof Map<?, ?> m) {
