@@ -59,7 +59,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Each round also prints the CPU time per 1,000 rows of this JVM (server and simulated devices)
  * and of PostgreSQL. With {@code -Dposduif.pg.statements=true} the embedded PostgreSQL loads
  * pg_stat_statements and the run prints the statements by total time and the tables by rows read
- * sequentially after the push rounds: where a push's database time goes.
+ * sequentially after the push rounds: where a push's database time goes. With
+ * {@code -Dbench.profile=/tmp/prof- -Dmaven.test.additionalClasspath=<async-profiler jar>} the push
+ * rounds are profiled (CPU, collapsed stacks, one file per round); the jar is
+ * {@code tools.profiler:async-profiler:4.0:jar:linux-x64} from Maven Central.
  */
 @MicronautTest
 class SyncBenchmark extends StackTest {
@@ -164,6 +167,11 @@ class SyncBenchmark extends StackTest {
             pull[r] = pullBootstrap(readerDevice);
             rawPull[r] = rawPages(tenant, reader.id());
         }
+        cpuLine = String.format(Locale.ROOT, "CPU per 1,000 pushed rows (median of rounds): push JVM %.0f ms + PostgreSQL %.0f ms; "
+                + "raw JVM %.0f ms + PostgreSQL %.0f ms. The JVM runs the server and the 16 simulated devices; PostgreSQL's "
+                + "background processes (autovacuum, WAL writer, …) took %.0f ms of the push's share.",
+                median(column(pushCpu, 0)), median(column(pushCpu, 1)), median(column(rawCpu, 0)), median(column(rawCpu, 1)),
+                median(column(pushCpu, 2)));
         write(median(push), median(raw), median(pull), median(rawPull), push, raw, pull, rawPull);
     }
 
@@ -451,6 +459,16 @@ class SyncBenchmark extends StackTest {
         return URI.create("http://localhost:" + server.getPort() + path);
     }
 
+    String cpuLine = "";
+
+    static double[] column(double[][] rows, int i) {
+        double[] out = new double[rows.length];
+        for (int r = 0; r < rows.length; r++) {
+            out[r] = rows[r][i];
+        }
+        return out;
+    }
+
     static double median(double[] xs) {
         double[] c = xs.clone();
         Arrays.sort(c);
@@ -472,14 +490,20 @@ class SyncBenchmark extends StackTest {
 
                 Rounds — push: %s; raw push: %s; pull: %s; raw pull: %s.
 
-                Push pays what raw does not: HTTP and JSON both ways, the op ledger (a row per op,
-                written once with its result), advisory locks on op ids and row keys, reading rows
-                and clocks for conflict decisions, clock rows, and the statement-level capture
-                trigger (compaction lookup + change-log and scope inserts). Pull pays HTTP, a REPEATABLE READ snapshot per page, the principal's scope,
+                %s
+
+                Both sides are warmed up first (8,000 small and 60 full push batches per run, so the
+                request path runs C2-compiled code as in a server that has been up a while; device
+                bodies are built before the clock starts). Push pays what raw does not: HTTP and JSON
+                both ways, the token and device-status checks, the op ledger (a row per op, written
+                once with its result), advisory locks on op ids and row keys, reading rows and their
+                change-log entries (clocks) for conflict decisions, rendering each row's wire JSON from
+                the table, and the statement-level capture trigger (compaction lookup + change-log and
+                scope inserts). Pull pays HTTP, a REPEATABLE READ snapshot per page, the principal's scope,
                 and the device parsing each page; row JSON is rendered once at capture and copied.
                 """, Instant.now().toString().substring(0, 16) + "Z", ROUNDS,
                 push, raw, push / raw, PULL_ROWS, pull, rawPull, pull / rawPull,
-                fmt(pushes), fmt(raws), fmt(pulls), fmt(rawPulls));
+                fmt(pushes), fmt(raws), fmt(pulls), fmt(rawPulls), cpuLine);
         Path doc = Path.of("..", "docs", "benchmarks.md");
         String text = Files.exists(doc) ? Files.readString(doc) : "# Benchmarks\n\n";
         String begin = "<!-- sync:begin (written by functions SyncBenchmark; do not edit by hand) -->\n";
