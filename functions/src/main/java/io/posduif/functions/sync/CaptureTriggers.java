@@ -62,7 +62,7 @@ public final class CaptureTriggers {
      * reinstalls capture of tables whose function carries another mark or none. Change it whenever
      * the generated SQL changes in a way existing tenants must get.
      */
-    static final String REVISION = "posduif capture r3: statement level, index access only, row clocks from posduif.clocks";
+    static final String REVISION = "posduif capture r4: statement level, index access only, row clocks from posduif.clocks, no per-row sorts";
 
     /**
      * Transaction setting through which a push hands capture the conflict clock of each row it
@@ -171,13 +171,19 @@ public final class CaptureTriggers {
                 + "clk AS MATERIALIZED (SELECT k.pk, k.c FROM jsonb_to_recordset(coalesce(nullif(current_setting("
                 + literal(CLOCKS_SETTING) + ", true), ''), '[]')::jsonb) AS k(pk jsonb, c text)), "
                 + "ent AS (SELECT src.pk, src.deleted, src.data, src.newb, "
-                + "ARRAY(SELECT DISTINCT u.b FROM unnest(src.oldb || coalesce(p.gone, '{}'::text[])) AS u(b) WHERE u.b <> ALL (src.newb)) AS removed, "
+                // a row that stays in its buckets (every insert, most updates) left none: no per-row sort
+                + "CASE WHEN (src.oldb || coalesce(p.gone, '{}'::text[])) <@ src.newb THEN '{}'::text[] "
+                + "ELSE ARRAY(SELECT DISTINCT u.b FROM unnest(src.oldb || coalesce(p.gone, '{}'::text[])) AS u(b) WHERE u.b <> ALL (src.newb)) END AS removed, "
                 + "k.c AS clock FROM src LEFT JOIN prev p ON p.pk = src.pk LEFT JOIN clk k ON k.pk = src.pk), "
                 + "ins AS (INSERT INTO " + changes + " (txid, seq, tbl, pk, deleted, data, buckets, removed, origin, clock) "
                 + "SELECT pg_current_xact_id(), nextval(" + literal(Sql.q(s, "posduif_change_seq")) + "), " + tbl + ", ent.pk, ent.deleted, ent.data, ent.newb, "
                 + "ent.removed, nullif(current_setting('posduif.origin', true), ''), ent.clock FROM ent "
                 + "RETURNING txid, seq, buckets, removed) "
-                + "INSERT INTO " + scope + " (bucket, txid, seq) SELECT DISTINCT u.b, ins.txid, ins.seq FROM ins, unnest(ins.buckets || ins.removed) AS u(b)";
+                // (txid, seq) is new per entry, so only a bucket repeated within one entry could
+                // collide; dedupe per entry, and only entries with more than one bucket
+                + "INSERT INTO " + scope + " (bucket, txid, seq) SELECT u.b, ins.txid, ins.seq FROM ins, "
+                + "unnest(CASE WHEN cardinality(ins.buckets) + cardinality(ins.removed) <= 1 THEN ins.buckets || ins.removed "
+                + "ELSE ARRAY(SELECT DISTINCT d.b FROM unnest(ins.buckets || ins.removed) AS d(b)) END) AS u(b)";
     }
 
     /**

@@ -524,16 +524,16 @@ public class PushService {
          * (server-wins and manual treat that as a change the device has not seen).
          */
         private void loadClocks(Connection c, TableDef t, List<String> pkJsons, long[] cursor) throws SQLException {
-            String sql = "SELECT x.i, c.clock, c.origin, c.changed_at, c.deleted, (c.txid, c.seq) > (?::xid8, ?::bigint) "
-                    + "FROM unnest(?::jsonb[]) WITH ORDINALITY AS x(pk, i) "
-                    + "JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = x.pk AND c.pk = ANY (?::jsonb[])";
+            // the keys are parsed once (x), and the log is probed with them as an array (index condition)
+            String sql = "WITH x AS MATERIALIZED (SELECT u.pk, u.i FROM unnest(?::jsonb[]) WITH ORDINALITY AS u(pk, i)) "
+                    + "SELECT x.i, c.clock, c.origin, c.changed_at, c.deleted, (c.txid, c.seq) > (?::xid8, ?::bigint) "
+                    + "FROM x JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = x.pk "
+                    + "AND c.pk = ANY (ARRAY(SELECT x2.pk FROM x x2))";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, Long.toUnsignedString(cursor[0]));
-                ps.setLong(2, cursor[1]);
-                java.sql.Array pks = c.createArrayOf("jsonb", pkJsons.toArray());
-                ps.setArray(3, pks);
+                ps.setArray(1, c.createArrayOf("jsonb", pkJsons.toArray()));
+                ps.setString(2, Long.toUnsignedString(cursor[0]));
+                ps.setLong(3, cursor[1]);
                 ps.setString(4, t.name());
-                ps.setArray(5, pks);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         RowState st = rows.get(key(t.name(), pkJsons.get(rs.getInt(1) - 1)));
