@@ -94,19 +94,16 @@ final class JsonText {
     }
 
     private static void object(JsonGenerator g, Map<?, ?> m, boolean sortKeys) throws IOException {
-        g.writeStartObject();
+        Collection<? extends Map.Entry<?, ?>> entries = m.entrySet();
         if (sortKeys) {
-            List<Map.Entry<?, ?>> entries = new ArrayList<>(m.entrySet());
-            entries.sort((a, b) -> String.valueOf(a.getKey()).compareTo(String.valueOf(b.getKey())));
-            for (Map.Entry<?, ?> e : entries) {
-                g.writeFieldName(String.valueOf(e.getKey()));
-                value(g, e.getValue(), true);
-            }
-        } else {
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                g.writeFieldName(String.valueOf(e.getKey()));
-                value(g, e.getValue(), false);
-            }
+            List<Map.Entry<?, ?>> sorted = new ArrayList<>(m.entrySet());
+            sorted.sort((a, b) -> String.valueOf(a.getKey()).compareTo(String.valueOf(b.getKey())));
+            entries = sorted;
+        }
+        g.writeStartObject();
+        for (Map.Entry<?, ?> e : entries) {
+            g.writeFieldName(String.valueOf(e.getKey()));
+            value(g, e.getValue(), sortKeys);
         }
         g.writeEndObject();
     }

@@ -46,18 +46,20 @@ import java.util.UUID;
  * Applies a device's outbox batch (docs/protocol.md §5) in one transaction.
  *
  * <p>Shape of a batch, chosen for throughput and for freedom from deadlocks; a push of any size
- * is eight round trips:
+ * eight round trips plus one per table written:
  * <ol>
  *   <li>settings (origin, realtime marker) and the principal's attributes;</li>
  *   <li>advisory locks on every op id and every touched row key, in key order (a concurrent
  *       replay of an op waits here, then sees it in the ledger; rows that do not exist yet are
  *       serialised too), with the device's pull cursor;</li>
  *   <li>the ledger rows of the batch's op ids (duplicates, reused op ids);</li>
- *   <li>per table: the rows ({@code FOR UPDATE}), then their clocks and change entries;</li>
+ *   <li>per table: the rows ({@code FOR UPDATE}), then their change-log entries (row clocks,
+ *       origin, whether the device has seen them);</li>
  *   <li>decide each op in memory, in batch order;</li>
- *   <li>per table one delete and one upsert statement (the capture trigger records the change
- *       log set-based), then the clocks, then (one statement) the ledger rows with their
- *       results, the device's push time and the cursor.</li>
+ *   <li>the new row clocks handed to capture ({@link CaptureTriggers#CLOCKS_SETTING}), then per
+ *       table one delete, one tombstone (deletes of rows not held) and one upsert statement (the
+ *       capture trigger records the change log set-based, clocks included), then (one statement)
+ *       the ledger rows with their results, the device's push time and the cursor.</li>
  * </ol>
  * Every lookup by key is an index probe with the keys as an array, whatever the statistics.
  */
