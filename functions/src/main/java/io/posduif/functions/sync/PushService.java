@@ -45,7 +45,7 @@ import java.util.UUID;
 /**
  * Applies a device's outbox batch (docs/protocol.md §5) in one transaction.
  *
- * <p>Shape of a batch, chosen for throughput and for freedom from deadlocks; a push of any size
+ * <p>Shape of a batch, chosen for throughput and for freedom from deadlocks; a push takes
  * eight round trips when it writes one table, three more per further table:
  * <ol>
  *   <li>settings (origin, realtime marker) and the principal's attributes;</li>
