@@ -40,17 +40,77 @@ public final class EmbeddedStack implements AutoCloseable {
         this.redisPort = redisPort;
     }
 
-    /** The per-JVM test stack, in a temporary directory, stopped at JVM exit. */
+    /**
+     * The per-JVM test stack, in a temporary directory, stopped and deleted at JVM exit.
+     *
+     * <p>Why the deleting: each test JVM's database is 0.1–1.5 GB (a benchmark's more), and a
+     * developer's day of test runs left 72 GB of them in /tmp until the disk filled and every
+     * write crawled. Directories of JVMs that were killed before their hook ran are removed by
+     * the next start ({@link #removeAbandoned}).
+     */
     public static synchronized EmbeddedStack shared() {
         if (shared == null) {
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+            removeAbandoned(tmp);
+            Path dir;
             try {
-                shared = start(Files.createTempDirectory("posduif-test-"), 0, 0);
+                dir = Files.createTempDirectory(tmp, TEST_DIR_PREFIX);
+                shared = start(dir, 0, 0);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "posduif-stack-stop"));
+            EmbeddedStack stack = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stack.close();
+                deleteTree(dir);
+            }, "posduif-stack-stop"));
         }
         return shared;
+    }
+
+    static final String TEST_DIR_PREFIX = "posduif-test-";
+
+    /**
+     * Deletes test stack directories under {@code tmp} whose PostgreSQL is not running: no
+     * {@code postmaster.pid}, or one naming a process that is gone. A directory younger than ten
+     * minutes without one is left alone; its JVM may be starting its server right now.
+     */
+    static void removeAbandoned(Path tmp) {
+        try (var dirs = Files.newDirectoryStream(tmp, TEST_DIR_PREFIX + "*")) {
+            for (Path dir : dirs) {
+                try {
+                    Path pid = dir.resolve("postgres").resolve("postmaster.pid");
+                    boolean running;
+                    if (Files.exists(pid)) {
+                        String first = Files.readAllLines(pid).stream().findFirst().orElse("").trim();
+                        running = !first.isEmpty() && ProcessHandle.of(Long.parseLong(first)).map(ProcessHandle::isAlive).orElse(false);
+                    } else {
+                        running = Files.getLastModifiedTime(dir).toInstant().isAfter(java.time.Instant.now().minus(Duration.ofMinutes(10)));
+                    }
+                    if (!running) {
+                        deleteTree(dir);
+                    }
+                } catch (IOException | RuntimeException unreadable) {
+                    // not ours to judge: leave it
+                }
+            }
+        } catch (IOException ignored) {
+            // no temporary directory to tidy
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // a file still held open; the rest goes
+                }
+            });
+        } catch (IOException | UncheckedIOException ignored) {
+            // already gone
+        }
     }
 
     /**
