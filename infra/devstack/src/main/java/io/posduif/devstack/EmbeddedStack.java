@@ -62,7 +62,18 @@ public final class EmbeddedStack implements AutoCloseable {
             EmbeddedStack stack = shared;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stack.close();
-                deleteTree(dir);
+                // the server's last files (statistics, WAL) can still be written as the stop returns
+                for (int attempt = 0; attempt < 5 && Files.exists(dir); attempt++) {
+                    deleteTree(dir);
+                    if (Files.exists(dir)) {
+                        try {
+                            Thread.sleep(200);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                    }
+                }
             }, "posduif-stack-stop"));
         }
         return shared;
