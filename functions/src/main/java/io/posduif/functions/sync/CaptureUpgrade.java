@@ -15,9 +15,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * Brings the capture of tenants that existed before up to the current {@link CaptureTriggers}, at
@@ -62,35 +62,33 @@ class CaptureUpgrade {
 
     /** Reinstalls capture on every synced table of {@code tenant} whose capture is not the current one; returns how many. */
     int upgrade(TenantId tenant) {
+        Map<String, TableDef> synced = new LinkedHashMap<>();
+        for (TableDef t : schemas.current(tenant).tables()) {
+            if (t.isSynced()) {
+                synced.put(t.name(), t);
+            }
+        }
+        if (synced.isEmpty()) {
+            return 0;
+        }
         List<TableDef> legacy = new ArrayList<>();
+        // one catalog query per tenant: tables with the per-row trigger, or whose function lacks the mark
         db.withConnection(c -> {
-            Set<String> current = new HashSet<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-                    + "WHERE n.nspname = ? AND p.proname LIKE 'posduif\\_cap\\_%' AND obj_description(p.oid, 'pg_proc') = ? "
-                    + "AND NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgfoid = p.oid AND g.tgname = ?)")) {
-                ps.setString(1, tenant.schema());
-                ps.setString(2, CaptureTriggers.REVISION);
-                ps.setString(3, CaptureTriggers.LEGACY_TRIGGER_NAME);
+            try (PreparedStatement ps = c.prepareStatement("SELECT t.tbl FROM unnest(?::text[], ?::text[]) AS t(tbl, fn) "
+                    + "WHERE EXISTS (SELECT 1 FROM pg_trigger g JOIN pg_class r ON r.oid = g.tgrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
+                    + "WHERE n.nspname = ? AND r.relname = t.tbl AND g.tgname = ?) "
+                    + "OR NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                    + "WHERE n.nspname = ? AND p.proname = t.fn AND obj_description(p.oid, 'pg_proc') = ?)")) {
+                ps.setArray(1, c.createArrayOf("text", synced.keySet().toArray()));
+                ps.setArray(2, c.createArrayOf("text", synced.keySet().stream().map(CaptureTriggers::functionName).toArray()));
+                ps.setString(3, tenant.schema());
+                ps.setString(4, CaptureTriggers.LEGACY_TRIGGER_NAME);
+                ps.setString(5, tenant.schema());
+                ps.setString(6, CaptureTriggers.REVISION);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        current.add(rs.getString(1));
+                        legacy.add(synced.get(rs.getString(1)));
                     }
-                }
-            }
-            Set<String> perRow = new HashSet<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid "
-                    + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND g.tgname = ?")) {
-                ps.setString(1, tenant.schema());
-                ps.setString(2, CaptureTriggers.LEGACY_TRIGGER_NAME);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        perRow.add(rs.getString(1));
-                    }
-                }
-            }
-            for (TableDef t : schemas.current(tenant).tables()) {
-                if (t.isSynced() && (perRow.contains(t.name()) || !current.contains(CaptureTriggers.functionName(t.name())))) {
-                    legacy.add(t);
                 }
             }
             return null;

@@ -29,7 +29,6 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -1023,15 +1022,12 @@ public class PushService {
         return k;
     }
 
-    /** SHA-256 of the op's JSON with sorted keys, as hex: what the ledger compares a replay by. */
-    private String hash(Map<String, Object> raw) {
-        String text;
-        try {
-            text = JsonText.sorted(raw);
-        } catch (IllegalArgumentException e) {
-            text = toJson(sorted(raw));
-        }
-        return HexFormat.of().formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
+    /**
+     * SHA-256 of the op's JSON with sorted keys, as hex: what the ledger compares a replay by. The
+     * op was parsed from the request's JSON, so it holds only values {@link JsonText} writes.
+     */
+    private static String hash(Map<String, Object> raw) {
+        return HexFormat.of().formatHex(sha256().digest(JsonText.sorted(raw).getBytes(StandardCharsets.UTF_8)));
     }
 
     private static final MessageDigest SHA_256;
@@ -1051,18 +1047,6 @@ public class PushService {
         } catch (CloneNotSupportedException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static Object sorted(Object o) {
-        if (o instanceof Map<?, ?> m) {
-            Map<String, Object> t = new TreeMap<>();
-            m.forEach((k, v) -> t.put(String.valueOf(k), sorted(v)));
-            return t;
-        }
-        if (o instanceof Collection<?> c) {
-            return c.stream().map(PushService::sorted).toList();
-        }
-        return o;
     }
 
     private String toJson(Object o) {
