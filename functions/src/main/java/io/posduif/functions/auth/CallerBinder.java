@@ -37,6 +37,17 @@ final class CallerBinder implements TypedRequestArgumentBinder<Caller> {
         return Argument.of(Caller.class);
     }
 
+    /**
+     * A push checks the device's status in the first statement of its own transaction (the one
+     * that would write), with the same answers as {@link DeviceStatus}: one round trip and one
+     * pooled connection fewer on the busiest endpoint.
+     */
+    private static boolean checksDeviceStatusItself(HttpRequest<?> request) {
+        return request.getMethod() == io.micronaut.http.HttpMethod.POST && PUSH_PATH.equals(request.getPath());
+    }
+
+    static final String PUSH_PATH = "/api/sync/push";
+
     @Override
     public BindingResult<Caller> bind(ArgumentConversionContext<Caller> context, HttpRequest<?> request) {
         Optional<Authentication> auth = request.getUserPrincipal(Authentication.class);
@@ -54,7 +65,7 @@ final class CallerBinder implements TypedRequestArgumentBinder<Caller> {
         if (hinted != null && (caller.kind() != Caller.Kind.DEVICE || !hinted.equals(caller.deviceId()))) {
             throw new ApiException(ErrorCode.DEVICE_MISMATCH, "X-Device-ID does not match the token");
         }
-        if (caller.kind() == Caller.Kind.DEVICE) {
+        if (caller.kind() == Caller.Kind.DEVICE && !checksDeviceStatusItself(request)) {
             deviceStatus.requireActive(caller);
         }
         return () -> Optional.of(caller);

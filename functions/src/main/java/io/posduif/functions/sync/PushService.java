@@ -44,21 +44,23 @@ import java.util.UUID;
 /**
  * Applies a device's outbox batch (docs/protocol.md §5) in one transaction.
  *
- * <p>Shape of a batch, chosen for throughput and for freedom from deadlocks; a push takes
- * eight round trips when it writes one table, three more per further table:
+ * <p>Shape of a batch, chosen for throughput and for freedom from deadlocks; a push takes three
+ * round trips however many tables it writes (each a {@link Pipeline} of statements):
  * <ol>
- *   <li>settings (origin, realtime marker) and the principal's attributes;</li>
- *   <li>advisory locks on every op id and every touched row key, in key order (a concurrent
- *       replay of an op waits here, then sees it in the ledger; rows that do not exist yet are
- *       serialised too), with the device's pull cursor;</li>
- *   <li>the ledger rows of the batch's op ids (duplicates, reused op ids);</li>
- *   <li>per table: the rows ({@code FOR UPDATE}), then their change-log entries (row clocks,
- *       origin, whether the device has seen them);</li>
+ *   <li>read: the transaction settings (origin, realtime marker), the principal's attributes,
+ *       the device's status, advisory locks on every touched row key in key order (rows that do
+ *       not exist yet are serialised too, and with them every replay of an op that writes a row),
+ *       then the ledger rows of the batch's op ids (duplicates, reused op ids), then per table the
+ *       rows ({@code FOR UPDATE}) and their change-log entries (row clocks, origin, whether the
+ *       device has seen them);</li>
  *   <li>decide each op in memory, in batch order;</li>
- *   <li>the new row clocks handed to capture ({@link CaptureTriggers#CLOCKS_SETTING}), then per
+ *   <li>write: the new row clocks handed to capture ({@link CaptureTriggers#CLOCKS_SETTING}), per
  *       table one delete, one tombstone (deletes of rows not held) and one upsert statement (the
- *       capture trigger records the change log set-based, clocks included), then (one statement)
- *       the ledger rows with their results, the device's push time and the cursor.</li>
+ *       capture trigger records the change log set-based, clocks included), manual conflicts,
+ *       then the ledger rows with their results, the device's push time and the cursor. The
+ *       ledger's key serialises concurrent deliveries of ops that write no row
+ *       ({@link LedgerRace});</li>
+ *   <li>commit.</li>
  * </ol>
  * Every lookup by key is an index probe with the keys as an array, whatever the statistics.
  */
@@ -101,15 +103,27 @@ public class PushService {
         PushRequest request = PushRequest.parse(parsed, config.maxPushOps());
         TenantSchema schema = schemas.current(caller.tenant());
         long start = System.nanoTime();
-        Batch batch = new Batch(caller, schema, request, false);
+        Batch batch;
         String cursor;
-        try {
-            cursor = apply(batch);
-        } catch (ConstraintViolated e) {
-            // a row broke a constraint of its table: that transaction is gone whole; redo the batch
-            // with savepoints, which rejects only the offending rows' ops
-            batch = new Batch(caller, schema, request, true);
-            cursor = apply(batch);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                batch = new Batch(caller, schema, request, false);
+                try {
+                    cursor = apply(batch);
+                } catch (ConstraintViolated e) {
+                    // a row broke a constraint of its table: that transaction is gone whole; redo the batch
+                    // with savepoints, which rejects only the offending rows' ops
+                    batch = new Batch(caller, schema, request, true);
+                    cursor = apply(batch);
+                }
+                break;
+            } catch (LedgerRace e) {
+                // another delivery of one of these op ids committed first: the redo reads its ledger
+                // rows and answers duplicate or OP_ID_REUSED for them
+                if (attempt >= MAX_LEDGER_RACES) {
+                    throw new IllegalStateException("push lost " + attempt + " ledger races in a row");
+                }
+            }
         }
         if (TRACE) {
             System.out.printf("push trace: transaction incl. commit %.1f ms%n", (System.nanoTime() - start) / 1e6);
@@ -139,11 +153,14 @@ public class PushService {
 
     /** One transaction for the whole request: the batch, the ledger, the device's push time and the cursor. */
     private String apply(Batch batch) {
-        return db.inTransaction(c -> {
-            batch.run(c);
-            return finish(c, batch.caller, batch);
-        });
+        return db.inTransaction(batch::run);
     }
+
+    /**
+     * How often a push is redone because concurrent deliveries of its op ids committed first; each
+     * redo sees their ledger rows, so a second race needs yet another delivery of the same ops.
+     */
+    private static final int MAX_LEDGER_RACES = 5;
 
     /** A row of the batch broke a constraint of its table; the batch is redone with savepoints. */
     private static final class ConstraintViolated extends RuntimeException {
@@ -153,25 +170,19 @@ public class PushService {
     }
 
     /**
-     * One round trip after the batch: the ledger rows with their results, the device's push time,
-     * and the log position after the push (snapshot xmin, as pull's cursor).
+     * The ledger's key refused one of the batch's op ids: a concurrent delivery of it committed
+     * while this one ran (ops that write no row take no lock that would have serialised them).
+     * The transaction is gone whole; the push is redone and reads that delivery's ledger rows.
      */
-    private String finish(Connection c, Caller caller, Batch batch) throws SQLException {
-        String s = caller.tenant().schema();
-        try (PreparedStatement ps = c.prepareStatement("WITH l AS (INSERT INTO " + Sql.q(s, "posduif_op_ledger")
-                + " (device_id, op_id, payload_hash, status, code, message) SELECT ?, x.op_id, x.h, x.status, x.code, x.message "
-                + "FROM jsonb_to_recordset(?::jsonb) AS x(op_id text, h text, status text, code text, message text) ORDER BY x.op_id), "
-                + "d AS (INSERT INTO " + Sql.q(s, "posduif_sync_devices") + " (device_id, last_push_at) VALUES (?, now()) "
-                + "ON CONFLICT (device_id) DO UPDATE SET last_push_at = now()) "
-                + "SELECT log_id, pg_snapshot_xmin(pg_current_snapshot())::text FROM " + Sql.q(s, "posduif_sync_state"))) {
-            ps.setString(1, caller.deviceId());
-            ps.setString(2, toJson(batch.ledger));
-            ps.setString(3, caller.deviceId());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return pull.cursorAt(rs.getLong(1), rs.getString(2));
-            }
+    private static final class LedgerRace extends RuntimeException {
+        LedgerRace() {
+            super(null, null, false, false);
         }
+    }
+
+    static boolean isLedgerRace(SQLException e) {
+        return "23505".equals(e.getSQLState()) && e instanceof org.postgresql.util.PSQLException p
+                && p.getServerErrorMessage() != null && "posduif_op_ledger".equals(p.getServerErrorMessage().getTable());
     }
 
     /** One row touched by the batch: its state as it evolves op by op. */
@@ -233,8 +244,9 @@ public class PushService {
         final Map<String, List<Map<String, Object>>> upserted = new HashMap<>();
         final Map<String, RowState> rows = new LinkedHashMap<>();
         final List<Object[]> conflicts = new ArrayList<>();
-        /** Ledger rows of the ops this delivery decided (not replays), written by {@link #finish}. */
-        final List<Map<String, Object>> ledger = new ArrayList<>();
+        /** Ledger hashes of the batch's ops, and the ops already in the ledger (replays), once read. */
+        Map<String, String> hashes;
+        Set<String> replayed;
         Set<String> principalBuckets;
 
         /** Write each table's rows under a savepoint, row by row after a violation (the retry after one). */
@@ -254,9 +266,9 @@ public class PushService {
             return List.of(results);
         }
 
-        Void run(Connection c) throws SQLException {
+        /** The batch in two round trips (the state it decides on, then its writes and ledger); returns the cursor after it. */
+        String run(Connection c) throws SQLException {
             long t0 = System.nanoTime();
-            principalBuckets = new HashSet<>(scopes.bucketsOfPrincipal(schema, scopes.principalParams(caller, begin(c))));
             Map<String, String> hashes = new HashMap<>();
             List<Valid> valid = new ArrayList<>();
             for (PushRequest.Op op : request.ops()) {
@@ -267,134 +279,169 @@ public class PushService {
                 }
             }
             long t1 = System.nanoTime();
-            long[] cursor = lock(c, valid);
+            Set<String> replayed = read(c, valid, hashes);
             long t2 = System.nanoTime();
-            Set<String> replayed = readLedger(c, hashes);
-            List<Valid> todo = valid.stream().filter(v -> !replayed.contains(v.op().opId())).toList();
-            long t3 = System.nanoTime(), t4 = t3, t5 = t3;
-            if (!todo.isEmpty()) {
-                load(c, todo, cursor);
-                t4 = System.nanoTime();
-                for (Valid v : todo) {
+            for (Valid v : valid) {
+                if (!replayed.contains(v.op().opId())) {
                     decide(v);
                 }
-                write(c);
-                t5 = System.nanoTime();
             }
-            for (PushRequest.Op op : request.ops()) {
-                if (!replayed.contains(op.opId())) {
-                    Map<String, Object> r = results[op.index()];
-                    Map<String, Object> m = new HashMap<>();
-                    m.put("op_id", op.opId());
-                    m.put("h", hashes.get(op.opId()));
-                    m.put("status", r.get("status"));
-                    m.put("code", r.get("code"));
-                    m.put("message", r.get("message"));
-                    ledger.add(m);
-                }
-            }
+            this.hashes = hashes;
+            this.replayed = replayed;
+            String cursor = write(c);
             if (TRACE) {
-                System.out.printf("push trace: begin+validate %.1f ms, locks %.1f, ledger %.1f, load %.1f, decide+write %.1f%n",
-                        (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6, (t5 - t4) / 1e6);
+                System.out.printf("push trace: validate %.1f ms, read %.1f, decide+write+ledger %.1f%n",
+                        (t1 - t0) / 1e6, (t2 - t1) / 1e6, (System.nanoTime() - t2) / 1e6);
             }
-            return null;
+            return cursor;
         }
 
-        /**
-         * One round trip: the device as origin of the change-log entries, the transaction as one
-         * that functions announces itself after commit ({@code RealtimePublisher.markPublished}),
-         * and the principal's attributes for its scope.
-         */
-        private String begin(Connection c) throws SQLException {
-            // enable_seqscan off for the transaction: every statement of a push is a probe by key,
-            // but the driver's prepared statements get generic plans, made once per connection and
-            // kept. A variant of the clock lookup tried during tuning got one, made while the log was
-            // small, that hash-joined a sequential scan of it; as the log grew a push took 17 s
-            // (170 million rows read in one benchmark run). Capture has the same guard.
-            try (PreparedStatement ps = c.prepareStatement("SELECT set_config('posduif.origin', ?, true), "
-                    + "set_config('posduif.realtime_origin', 'functions', true), set_config('enable_seqscan', 'off', true), "
-                    + "(SELECT attributes::text FROM "
-                    + Sql.q(s, "posduif_users") + " WHERE id = ?)")) {
-                ps.setString(1, caller.deviceId());
-                ps.setObject(2, caller.userId());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    String attributes = rs.getString(4);
-                    if (attributes == null) {
-                        throw new ApiException(ErrorCode.UNAUTHORIZED, "unknown user");
-                    }
-                    return attributes;
-                }
-            }
-        }
-
-        // ---- 1. locks and ledger ----
+        // ---- 1. what the decisions need, in one round trip ----
 
         /**
-         * Takes, in one statement and in key order (so two batches never wait for each other in a
-         * cycle), a transaction advisory lock per op id of the batch and per row key it writes,
-         * and reads the device's last pull cursor. The op-id locks serialise concurrent replays of
-         * one op (also with another payload): the later one reads the ledger after the earlier
-         * committed. Row-key locks serialise writers of one row, also of rows that do not exist yet.
+         * One round trip ({@link Pipeline}), in this order:
+         * <ol>
+         *   <li>the transaction settings (the device as origin of the change-log entries, the
+         *       transaction as one that functions announces itself after commit, see
+         *       {@code RealtimePublisher.markPublished}), the user's attributes for its scope, the
+         *       device's status (a revoked device writes nothing, checked inside the transaction
+         *       that would write), and a transaction advisory lock per row key the batch writes,
+         *       taken in key order so two batches never wait for each other in a cycle. Row-key
+         *       locks serialise writers of one row, also of rows that do not exist yet, and with
+         *       them every replay of an op that writes a row;</li>
+         *   <li>the batch's op ids in the ledger, read after those locks: a replay sees the first
+         *       delivery's ledger rows. Ops that write no row are serialised by the ledger's key
+         *       instead: a concurrent second delivery fails on it and the push is redone
+         *       ({@link LedgerRace});</li>
+         *   <li>per table: the rows ({@code FOR UPDATE}), then their change-log entries (row clocks,
+         *       origin, whether the device has seen them, against its last pull cursor).</li>
+         * </ol>
+         * Returns the op ids already in the ledger; their results are set.
          */
-        private long[] lock(Connection c, List<Valid> valid) throws SQLException {
-            List<Long> keys = new ArrayList<>();
-            for (PushRequest.Op op : request.ops()) {
-                keys.add(opLockKey(caller.deviceId(), op.opId()));
-            }
-            Set<String> seen = new HashSet<>();
+        private Set<String> read(Connection c, List<Valid> valid, Map<String, String> hashes) throws SQLException {
+            Map<String, Map<String, Valid>> byTable = new TreeMap<>();
             for (Valid v : valid) {
-                if (seen.add(key(v.table().name(), v.pkJson()))) {
-                    keys.add(lockKey(v.table().name(), v.pkJson()));
+                byTable.computeIfAbsent(v.table().name(), k -> new TreeMap<>()).putIfAbsent(v.pkJson(), v);
+            }
+            long[] keys = new long[rowCount(byTable)];
+            int n = 0;
+            for (Map<String, Valid> byKey : byTable.values()) {
+                for (Valid v : byKey.values()) {
+                    rows.put(key(v.table().name(), v.pkJson()), new RowState(v.table(), v.pkJson(), v.pk()));
+                    keys[n++] = lockKey(v.table().name(), v.pkJson());
                 }
             }
-            keys.sort(null);
-            try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest(?::bigint[]) "
-                    + "AS u(k) ORDER BY k) s), d.cursor_txid::text, d.cursor_seq FROM (SELECT 1) AS one LEFT JOIN "
-                    + Sql.q(s, "posduif_sync_devices") + " d ON d.device_id = ?")) {
-                ps.setArray(1, c.createArrayOf("bigint", keys.toArray()));
-                ps.setString(2, caller.deviceId());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getString(2) == null ? new long[]{0, 0} : new long[]{Long.parseUnsignedLong(rs.getString(2)), rs.getLong(3)};
+            java.util.Arrays.sort(keys);
+            Pipeline p = new Pipeline();
+            String[] attributes = new String[1];
+            p.add("SELECT set_config('posduif.origin', ?, true), set_config('posduif.realtime_origin', 'functions', true), "
+                    // enable_seqscan off for the transaction: every statement of a push is a probe by key,
+                    // but the driver's prepared statements get generic plans, made once per connection and
+                    // kept. A variant of the clock lookup tried during tuning got one, made while the log was
+                    // small, that hash-joined a sequential scan of it; as the log grew a push took 17 s
+                    // (170 million rows read in one benchmark run). Capture has the same guard.
+                    + "set_config('enable_seqscan', 'off', true), "
+                    + "(SELECT attributes::text FROM " + Sql.q(s, "posduif_users") + " WHERE id = ?), "
+                    + "d.device_id IS NOT NULL, d.revoked_at IS NOT NULL, d.user_id, "
+                    + "(SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest(?::bigint[]) AS u(k) ORDER BY k) s) "
+                    + "FROM (SELECT 1) AS one LEFT JOIN " + Sql.q(s, "posduif_devices") + " d ON d.device_id = ?", (ps, at) -> {
+                ps.setString(at++, caller.deviceId());
+                ps.setObject(at++, caller.userId());
+                ps.setArray(at++, c.createArrayOf("bigint", java.util.Arrays.stream(keys).boxed().toArray()));
+                ps.setString(at++, caller.deviceId());
+                return at;
+            }, rs -> {
+                rs.next();
+                // the same answers as the status check of every other device request (DeviceStatus)
+                if (!rs.getBoolean(5)) {
+                    throw new ApiException(ErrorCode.UNAUTHORIZED, "unknown device");
                 }
-            }
-        }
-
-        /**
-         * Ops already in the ledger (read after the op-id locks, so a concurrent first delivery has
-         * committed): duplicates answer what the first delivery decided, another payload under
-         * the same op id is {@code OP_ID_REUSED}. Neither applies anything or is recorded again.
-         */
-        private Set<String> readLedger(Connection c, Map<String, String> hashes) throws SQLException {
+                if (rs.getBoolean(6)) {
+                    throw new ApiException(ErrorCode.DEVICE_REVOKED, "this device was revoked");
+                }
+                if (!caller.userId().equals(rs.getObject(7))) {
+                    throw new ApiException(ErrorCode.UNAUTHORIZED, "device does not belong to the token's user");
+                }
+                attributes[0] = rs.getString(4);
+            });
+            Set<String> replayed = new HashSet<>();
             Map<String, PushRequest.Op> byId = new HashMap<>();
             for (PushRequest.Op op : request.ops()) {
                 byId.put(op.opId(), op);
             }
-            Set<String> replayed = new HashSet<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT op_id, payload_hash, status, code, message FROM "
-                    + Sql.q(s, "posduif_op_ledger") + " WHERE device_id = ? AND op_id = ANY (?::text[])")) {
-                ps.setString(1, caller.deviceId());
-                ps.setArray(2, c.createArrayOf("text", byId.keySet().toArray()));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        PushRequest.Op op = byId.get(rs.getString(1));
-                        replayed.add(op.opId());
-                        if (!rs.getString(2).equals(hashes.get(op.opId()))) {
-                            reject(op, ErrorCode.OP_ID_REUSED, "op_id was used before with a different payload");
-                        } else {
-                            Map<String, Object> r = result(op, "duplicate");
-                            // what the first delivery decided: a device whose answer was lost needs it to converge
-                            r.put("original_status", rs.getString(3));
-                            if (rs.getString(4) != null) {
-                                r.put("code", rs.getString(4));
-                                r.put("message", "already processed: " + rs.getString(5));
-                            }
-                        }
+            p.add("SELECT op_id, payload_hash, status, code, message FROM " + Sql.q(s, "posduif_op_ledger")
+                    + " WHERE device_id = ? AND op_id = ANY (?::text[])", (ps, at) -> {
+                ps.setString(at++, caller.deviceId());
+                ps.setArray(at++, c.createArrayOf("text", byId.keySet().toArray()));
+                return at;
+            }, rs -> readLedger(rs, byId, hashes, replayed));
+            for (Map.Entry<String, Map<String, Valid>> e : byTable.entrySet()) {
+                TableDef t = e.getValue().values().iterator().next().table();
+                List<String> pkJsons = new ArrayList<>(e.getValue().keySet());
+                String pkCols = String.join(", ", t.primaryKey().stream().map(Sql::q).toList());
+                String cols = String.join(", ", t.columns().stream().map(col -> Sql.q(col.name())).toList());
+                List<Map<String, Object>> pks = new ArrayList<>();
+                for (String pj : pkJsons) {
+                    pks.add(toDb(t, rows.get(key(t.name(), pj)).pk));
+                }
+                String pksJson = toJson(pks);
+                p.add("SELECT " + cols + " FROM " + Sql.q(s, t.name()) + " WHERE " + keyPredicate(t) + " ORDER BY " + pkCols + " FOR UPDATE",
+                        (ps, at) -> bindKeys(ps, at, t, pksJson), rs -> readRows(t, rs));
+                // the rows' change-log entries: their conflict clock (the last push's, see
+                // CaptureTriggers.CLOCKS_SETTING), origin, commit time, whether the entry is a tombstone,
+                // and whether it is newer than the device's pull cursor and not its own (server-wins and
+                // manual treat that as a change the device has not seen)
+                p.add("SELECT x.i, c.clock, c.origin, c.changed_at, c.deleted, "
+                        + "(c.txid, c.seq) > (coalesce(d.cursor_txid, '0'::xid8), coalesce(d.cursor_seq, 0)) "
+                        + "FROM unnest(?::jsonb[]) WITH ORDINALITY AS x(pk, i) "
+                        + "JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = x.pk AND c.pk = ANY (?::jsonb[]) "
+                        + "LEFT JOIN " + Sql.q(s, "posduif_sync_devices") + " d ON d.device_id = ?", (ps, at) -> {
+                    java.sql.Array arr = c.createArrayOf("jsonb", pkJsons.toArray());
+                    ps.setArray(at++, arr);
+                    ps.setString(at++, t.name());
+                    ps.setArray(at++, arr);
+                    ps.setString(at++, caller.deviceId());
+                    return at;
+                }, rs -> readClocks(t, pkJsons, rs));
+            }
+            p.run(c);
+            if (attributes[0] == null) {
+                throw new ApiException(ErrorCode.UNAUTHORIZED, "unknown user");
+            }
+            principalBuckets = new HashSet<>(scopes.bucketsOfPrincipal(schema, scopes.principalParams(caller, attributes[0])));
+            return replayed;
+        }
+
+        private static int rowCount(Map<String, Map<String, Valid>> byTable) {
+            int n = 0;
+            for (Map<String, Valid> m : byTable.values()) {
+                n += m.size();
+            }
+            return n;
+        }
+
+        /**
+         * Ops already in the ledger: duplicates answer what the first delivery decided, another
+         * payload under the same op id is {@code OP_ID_REUSED}. Neither applies anything or is
+         * recorded again.
+         */
+        private void readLedger(ResultSet rs, Map<String, PushRequest.Op> byId, Map<String, String> hashes,
+                                Set<String> replayed) throws SQLException {
+            while (rs.next()) {
+                PushRequest.Op op = byId.get(rs.getString(1));
+                replayed.add(op.opId());
+                if (!rs.getString(2).equals(hashes.get(op.opId()))) {
+                    reject(op, ErrorCode.OP_ID_REUSED, "op_id was used before with a different payload");
+                } else {
+                    Map<String, Object> r = result(op, "duplicate");
+                    // what the first delivery decided: a device whose answer was lost needs it to converge
+                    r.put("original_status", rs.getString(3));
+                    if (rs.getString(4) != null) {
+                        r.put("code", rs.getString(4));
+                        r.put("message", "already processed: " + rs.getString(5));
                     }
                 }
             }
-            return replayed;
         }
 
         // ---- 2. static per-op checks ----
@@ -473,93 +520,45 @@ public class PushService {
             return new Valid(op, t, pk, pkJson, data, changed, new Clock(ts, caller.deviceId(), op.opId()));
         }
 
-        // ---- 3. locks and current state ----
+        // ---- 3. current state ----
 
-        private void load(Connection c, List<Valid> valid, long[] cursor) throws SQLException {
-            Map<String, Map<String, Valid>> byTable = new TreeMap<>();
-            for (Valid v : valid) {
-                byTable.computeIfAbsent(v.table().name(), k -> new TreeMap<>()).putIfAbsent(v.pkJson(), v);
-            }
-            for (Map.Entry<String, Map<String, Valid>> e : byTable.entrySet()) {
-                TableDef t = e.getValue().values().iterator().next().table();
-                List<String> pkJsons = new ArrayList<>(e.getValue().keySet());
-                for (String pkJson : pkJsons) {
-                    Valid v = e.getValue().get(pkJson);
-                    rows.put(key(t.name(), pkJson), new RowState(t, pkJson, v.pk()));
+        private void readRows(TableDef t, ResultSet rs) throws SQLException {
+            while (rs.next()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                int i = 1;
+                for (ColumnDef col : t.columns()) {
+                    row.put(col.name(), col.type().toWire(rs.getObject(i++)));
                 }
-                loadRows(c, t, pkJsons);
-                loadClocks(c, t, pkJsons, cursor);
-            }
-        }
-
-        private void loadRows(Connection c, TableDef t, List<String> pkJsons) throws SQLException {
-            String pkCols = String.join(", ", t.primaryKey().stream().map(Sql::q).toList());
-            String cols = String.join(", ", t.columns().stream().map(col -> Sql.q(col.name())).toList());
-            String sql = "SELECT " + cols + " FROM " + Sql.q(s, t.name()) + " WHERE " + keyPredicate(t) + " ORDER BY " + pkCols + " FOR UPDATE";
-            List<Map<String, Object>> pks = new ArrayList<>();
-            for (String pj : pkJsons) {
-                pks.add(toDb(t, rows.get(key(t.name(), pj)).pk));
-            }
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                bindKeys(ps, 1, t, toJson(pks));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        Map<String, Object> row = new LinkedHashMap<>();
-                        int i = 1;
-                        for (ColumnDef col : t.columns()) {
-                            row.put(col.name(), col.type().toWire(rs.getObject(i++)));
-                        }
-                        Map<String, Object> pk = new LinkedHashMap<>();
-                        for (String k : t.primaryKey()) {
-                            pk.put(k, row.get(k));
-                        }
-                        RowState st = rows.get(key(t.name(), toJson(pk)));
-                        if (st != null) {
-                            st.row = row;
-                            st.startRow = row;
-                            st.existedAtStart = true;
-                        }
-                    }
+                Map<String, Object> pk = new LinkedHashMap<>();
+                for (String k : t.primaryKey()) {
+                    pk.put(k, row.get(k));
+                }
+                RowState st = rows.get(key(t.name(), toJson(pk)));
+                if (st != null) {
+                    st.row = row;
+                    st.startRow = row;
+                    st.existedAtStart = true;
                 }
             }
         }
 
-        /**
-         * The rows' change-log entries: their conflict clock (the last push's, see
-         * {@link CaptureTriggers#CLOCKS_SETTING}), origin, commit time, whether the entry is a
-         * tombstone, and whether it is newer than the device's pull cursor and not its own
-         * (server-wins and manual treat that as a change the device has not seen).
-         */
-        private void loadClocks(Connection c, TableDef t, List<String> pkJsons, long[] cursor) throws SQLException {
-            String sql = "SELECT x.i, c.clock, c.origin, c.changed_at, c.deleted, (c.txid, c.seq) > (?::xid8, ?::bigint) "
-                    + "FROM unnest(?::jsonb[]) WITH ORDINALITY AS x(pk, i) "
-                    + "JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = x.pk AND c.pk = ANY (?::jsonb[])";
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, Long.toUnsignedString(cursor[0]));
-                ps.setLong(2, cursor[1]);
-                java.sql.Array pks = c.createArrayOf("jsonb", pkJsons.toArray());
-                ps.setArray(3, pks);
-                ps.setString(4, t.name());
-                ps.setArray(5, pks);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        RowState st = rows.get(key(t.name(), pkJsons.get(rs.getInt(1) - 1)));
-                        String clock = rs.getString(2);
-                        String origin = rs.getString(3);
-                        Instant changedAt = rs.getTimestamp(4).toInstant();
-                        if (clock != null) {
-                            parseClock(clock, st);
-                        } else {
-                            st.base = new Clock(changedAt, origin == null ? "" : origin, "");
-                        }
-                        if (origin == null) {
-                            // the last write came from the web API or SQL: it is as new as its commit
-                            st.base = Clock.max(st.base, new Clock(changedAt, "", ""));
-                        }
-                        st.tombstone = st.row == null && rs.getBoolean(5);
-                        st.changedUnseen = rs.getBoolean(6) && !caller.deviceId().equals(origin);
-                    }
+        private void readClocks(TableDef t, List<String> pkJsons, ResultSet rs) throws SQLException {
+            while (rs.next()) {
+                RowState st = rows.get(key(t.name(), pkJsons.get(rs.getInt(1) - 1)));
+                String clock = rs.getString(2);
+                String origin = rs.getString(3);
+                Instant changedAt = rs.getTimestamp(4).toInstant();
+                if (clock != null) {
+                    parseClock(clock, st);
+                } else {
+                    st.base = new Clock(changedAt, origin == null ? "" : origin, "");
                 }
+                if (origin == null) {
+                    // the last write came from the web API or SQL: it is as new as its commit
+                    st.base = Clock.max(st.base, new Clock(changedAt, "", ""));
+                }
+                st.tombstone = st.row == null && rs.getBoolean(5);
+                st.changedUnseen = rs.getBoolean(6) && !caller.deviceId().equals(origin);
             }
         }
 
@@ -690,7 +689,14 @@ public class PushService {
 
         // ---- 5. writes ----
 
-        private void write(Connection c) throws SQLException {
+        /**
+         * The batch's writes, its manual conflicts and (finish) its ledger rows, in one round trip
+         * on the common path. Per table one delete, one tombstone (deletes of rows not held) and one
+         * upsert statement per column set; the capture trigger records the change log set-based,
+         * clocks included. On the retry after a constraint violation every table write runs on its
+         * own, under savepoints ({@link #apply}). Returns the cursor after the push.
+         */
+        private String write(Connection c) throws SQLException {
             Map<String, Map<Set<String>, List<RowState>>> upserts = new TreeMap<>();
             Map<String, List<RowState>> deletes = new TreeMap<>();
             Map<String, List<RowState>> tombstones = new TreeMap<>();
@@ -705,84 +711,164 @@ public class PushService {
                     upserts.computeIfAbsent(t.name(), k -> new LinkedHashMap<>())
                             .computeIfAbsent(new java.util.TreeSet<>(st.row.keySet()), k -> new ArrayList<>())
                             .add(st);
+                    touchedBuckets.addAll(Scopes.bucketsOfRow(t, st.row));
+                    upserted.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(st.row);
                 } else if (st.existedAtStart) {
                     deletes.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(st);
                 } else {
                     tombstones.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(st);
                 }
-            }
-            handOverClocks(c);
-            for (Map.Entry<String, List<RowState>> e : deletes.entrySet()) {
-                TableDef t = tables.get(e.getKey());
-                apply(c, t, "DELETE FROM " + Sql.q(s, t.name()) + " WHERE " + keyPredicate(t), e.getValue(), st -> toDb(t, st.pk));
-            }
-            for (Map.Entry<String, List<RowState>> e : tombstones.entrySet()) {
-                TableDef t = tables.get(e.getKey());
-                List<Map<String, Object>> pks = new ArrayList<>();
-                for (RowState st : e.getValue()) {
-                    pks.add(Map.of("pk", st.pk));
-                }
-                try (PreparedStatement ps = c.prepareStatement(CaptureTriggers.tombstonesSql(caller.tenant(), t))) {
-                    ps.setString(1, toJson(pks));
-                    ps.execute();
-                }
-            }
-            long w0 = System.nanoTime();
-            for (Map.Entry<String, Map<Set<String>, List<RowState>>> e : upserts.entrySet()) {
-                TableDef t = tables.get(e.getKey());
-                for (Map.Entry<Set<String>, List<RowState>> g : e.getValue().entrySet()) {
-                    apply(c, t, upsertSql(t, g.getKey()), g.getValue(), st -> toDb(t, st.row));
-                }
-            }
-            for (RowState st : rows.values()) {
-                if (!st.dirty) {
-                    continue;
-                }
-                TableDef t = st.table;
-                if (st.row != null) {
-                    touchedBuckets.addAll(Scopes.bucketsOfRow(t, st.row));
-                    upserted.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(st.row);
-                }
                 if (st.startRow != null) {
                     touchedBuckets.addAll(Scopes.bucketsOfRow(t, st.startRow));
                 }
             }
-            if (TRACE) {
-                System.out.printf("push trace: upserts+capture %.1f ms%n", (System.nanoTime() - w0) / 1e6);
+            // table writes in order: deletes, tombstones, upserts (a delete and an upsert never share a row)
+            record TableWrite(TableDef table, String sql, List<RowState> states,
+                              java.util.function.Function<RowState, Map<String, Object>> dbRow) {
             }
-            if (!conflicts.isEmpty()) {
-                List<Map<String, Object>> cs = new ArrayList<>();
-                for (Object[] cf : conflicts) {
-                    Valid v = (Valid) cf[1];
-                    Map<String, Object> m = new HashMap<>();
-                    m.put("id", cf[0].toString());
-                    m.put("tbl", v.table().name());
-                    m.put("pk", v.pk());
-                    m.put("op", v.op().kind() == PushRequest.Kind.DELETE ? "delete" : "upsert");
-                    m.put("op_id", v.op().opId());
-                    m.put("ts_micros", micros(v.clock().ts()));
-                    m.put("client_row", cf[3]);
-                    m.put("server_row", cf[2]);
-                    cs.add(m);
-                }
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Sql.q(s, "posduif_conflicts")
-                        + " (id, tbl, pk, op, device_id, user_id, op_id, client_ts, client_row, server_row) "
-                        + "SELECT x.id, x.tbl, x.pk, x.op, ?, ?, x.op_id, to_timestamp(0) + x.ts_micros * interval '1 microsecond', "
-                        + "x.client_row, x.server_row FROM jsonb_to_recordset(?::jsonb) AS x(id uuid, tbl text, pk jsonb, op text, "
-                        + "op_id text, ts_micros bigint, client_row jsonb, server_row jsonb)")) {
-                    ps.setString(1, caller.deviceId());
-                    ps.setObject(2, caller.userId());
-                    ps.setString(3, toJson(cs));
-                    ps.executeUpdate();
+            List<TableWrite> writes = new ArrayList<>();
+            for (Map.Entry<String, List<RowState>> e : deletes.entrySet()) {
+                TableDef t = tables.get(e.getKey());
+                writes.add(new TableWrite(t, "DELETE FROM " + Sql.q(s, t.name()) + " WHERE " + keyPredicate(t), e.getValue(), st -> toDb(t, st.pk)));
+            }
+            for (Map.Entry<String, List<RowState>> e : tombstones.entrySet()) {
+                TableDef t = tables.get(e.getKey());
+                writes.add(new TableWrite(t, CaptureTriggers.tombstonesSql(caller.tenant(), t), e.getValue(), st -> Map.of("pk", st.pk)));
+            }
+            for (Map.Entry<String, Map<Set<String>, List<RowState>>> e : upserts.entrySet()) {
+                TableDef t = tables.get(e.getKey());
+                for (Map.Entry<Set<String>, List<RowState>> g : e.getValue().entrySet()) {
+                    writes.add(new TableWrite(t, upsertSql(t, g.getKey()), g.getValue(), st -> toDb(t, st.row)));
                 }
             }
+            String clocks = clocksJson();
+            String[] cursor = new String[1];
+            if (savepoints) {
+                if (clocks != null) {
+                    new Pipeline().add("SELECT set_config(?, ?, true)", (ps, at) -> bindClocks(ps, at, clocks), null).run(c);
+                }
+                for (TableWrite w : writes) {
+                    apply(c, w.table(), w.sql(), w.states(), w.dbRow());
+                }
+                Pipeline rest = new Pipeline();
+                addConflicts(rest);
+                addFinish(rest, cursor);
+                runGuarded(c, rest, List.of());
+                return cursor[0];
+            }
+            Pipeline p = new Pipeline();
+            if (clocks != null) {
+                p.add("SELECT set_config(?, ?, true)", (ps, at) -> bindClocks(ps, at, clocks), null);
+            }
+            for (TableWrite w : writes) {
+                List<Map<String, Object>> all = new ArrayList<>(w.states().size());
+                for (RowState st : w.states()) {
+                    all.add(w.dbRow().apply(st));
+                }
+                String json = toJson(all);
+                p.add(w.sql(), (ps, at) -> bindKeysOrRows(ps, at, w.table(), w.sql(), json), null);
+            }
+            addConflicts(p);
+            addFinish(p, cursor);
+            runGuarded(c, p, writes.stream().map(TableWrite::table).toList());
+            return cursor[0];
         }
 
         /**
-         * Hands capture the clock of every row this batch writes ({@link CaptureTriggers#CLOCKS_SETTING},
-         * local to the transaction), before the writes whose capture stores them in the change log.
+         * Runs a pipeline holding writes of {@code written}: a row breaking a constraint of one of
+         * those tables is the client's data (the batch is redone with savepoints), a concurrent
+         * delivery of one of the batch's op ids is a {@link LedgerRace} (the push is redone).
          */
-        private void handOverClocks(Connection c) throws SQLException {
+        private void runGuarded(Connection c, Pipeline p, List<TableDef> written) throws SQLException {
+            try {
+                p.run(c);
+            } catch (SQLException e) {
+                if (isLedgerRace(e)) {
+                    throw new LedgerRace();
+                }
+                for (TableDef t : written) {
+                    if (violatesTableConstraint(e, t)) {
+                        throw new ConstraintViolated();
+                    }
+                }
+                throw e;
+            }
+        }
+
+        private void addConflicts(Pipeline p) {
+            if (conflicts.isEmpty()) {
+                return;
+            }
+            List<Map<String, Object>> cs = new ArrayList<>();
+            for (Object[] cf : conflicts) {
+                Valid v = (Valid) cf[1];
+                Map<String, Object> m = new HashMap<>();
+                m.put("id", cf[0].toString());
+                m.put("tbl", v.table().name());
+                m.put("pk", v.pk());
+                m.put("op", v.op().kind() == PushRequest.Kind.DELETE ? "delete" : "upsert");
+                m.put("op_id", v.op().opId());
+                m.put("ts_micros", micros(v.clock().ts()));
+                m.put("client_row", cf[3]);
+                m.put("server_row", cf[2]);
+                cs.add(m);
+            }
+            String json = toJson(cs);
+            p.add("INSERT INTO " + Sql.q(s, "posduif_conflicts")
+                    + " (id, tbl, pk, op, device_id, user_id, op_id, client_ts, client_row, server_row) "
+                    + "SELECT x.id, x.tbl, x.pk, x.op, ?, ?, x.op_id, to_timestamp(0) + x.ts_micros * interval '1 microsecond', "
+                    + "x.client_row, x.server_row FROM jsonb_to_recordset(?::jsonb) AS x(id uuid, tbl text, pk jsonb, op text, "
+                    + "op_id text, ts_micros bigint, client_row jsonb, server_row jsonb)", (ps, at) -> {
+                ps.setString(at++, caller.deviceId());
+                ps.setObject(at++, caller.userId());
+                ps.setString(at++, json);
+                return at;
+            }, null);
+        }
+
+        /**
+         * The ledger rows with their results (in op-id order, so two deliveries sharing op ids
+         * meet on them in one order), the device's push time, and the log position after the
+         * push (snapshot xmin, as pull's cursor).
+         */
+        private void addFinish(Pipeline p, String[] cursor) {
+            // the results as final: on the savepoint path the writes before this may have rejected ops
+            List<Map<String, Object>> ledger = new ArrayList<>();
+            for (PushRequest.Op op : request.ops()) {
+                if (!replayed.contains(op.opId())) {
+                    Map<String, Object> r = results[op.index()];
+                    Map<String, Object> m = new HashMap<>();
+                    m.put("op_id", op.opId());
+                    m.put("h", hashes.get(op.opId()));
+                    m.put("status", r.get("status"));
+                    m.put("code", r.get("code"));
+                    m.put("message", r.get("message"));
+                    ledger.add(m);
+                }
+            }
+            String json = toJson(ledger);
+            p.add("WITH l AS (INSERT INTO " + Sql.q(s, "posduif_op_ledger")
+                    + " (device_id, op_id, payload_hash, status, code, message) SELECT ?, x.op_id, x.h, x.status, x.code, x.message "
+                    + "FROM jsonb_to_recordset(?::jsonb) AS x(op_id text, h text, status text, code text, message text) ORDER BY x.op_id), "
+                    + "d AS (INSERT INTO " + Sql.q(s, "posduif_sync_devices") + " (device_id, last_push_at) VALUES (?, now()) "
+                    + "ON CONFLICT (device_id) DO UPDATE SET last_push_at = now()) "
+                    + "SELECT log_id, pg_snapshot_xmin(pg_current_snapshot())::text FROM " + Sql.q(s, "posduif_sync_state"), (ps, at) -> {
+                ps.setString(at++, caller.deviceId());
+                ps.setString(at++, json);
+                ps.setString(at++, caller.deviceId());
+                return at;
+            }, rs -> {
+                rs.next();
+                cursor[0] = pull.cursorAt(rs.getLong(1), rs.getString(2));
+            });
+        }
+
+        /**
+         * The clock of every row this batch writes, handed to capture in the transaction setting
+         * {@link CaptureTriggers#CLOCKS_SETTING} before the writes whose capture stores them in the
+         * change log; null when nothing is written.
+         */
+        private String clocksJson() {
             List<Map<String, Object>> clocks = new ArrayList<>();
             for (RowState st : rows.values()) {
                 if (!st.dirty) {
@@ -797,14 +883,13 @@ public class PushService {
                 m.put("c", toJson(clock));
                 clocks.add(m);
             }
-            if (clocks.isEmpty()) {
-                return;
-            }
-            try (PreparedStatement ps = c.prepareStatement("SELECT set_config(?, ?, true)")) {
-                ps.setString(1, CaptureTriggers.CLOCKS_SETTING);
-                ps.setString(2, toJson(clocks));
-                ps.execute();
-            }
+            return clocks.isEmpty() ? null : toJson(clocks);
+        }
+
+        private int bindClocks(PreparedStatement ps, int at, String clocks) throws SQLException {
+            ps.setString(at++, CaptureTriggers.CLOCKS_SETTING);
+            ps.setString(at++, clocks);
+            return at;
         }
 
         private String upsertSql(TableDef t, Set<String> cols) {
@@ -875,11 +960,15 @@ public class PushService {
         }
 
         private void bindKeysOrRows(PreparedStatement ps, TableDef t, String sql, String json) throws SQLException {
+            bindKeysOrRows(ps, 1, t, sql, json);
+        }
+
+        private int bindKeysOrRows(PreparedStatement ps, int at, TableDef t, String sql, String json) throws SQLException {
             if (sql.startsWith("DELETE")) {
-                bindKeys(ps, 1, t, json);
-            } else {
-                ps.setString(1, json);
+                return bindKeys(ps, at, t, json);
             }
+            ps.setString(at, json);
+            return at + 1;
         }
 
         private void undo(Connection c, String savepoint) throws SQLException {
@@ -1006,11 +1095,6 @@ public class PushService {
 
     private static String key(String table, String pkJson) {
         return table + '\u0000' + pkJson;
-    }
-
-    /** Lock key of an op id of a device; U+0001 keeps it apart from row keys (table names are identifiers). */
-    private static long opLockKey(String deviceId, String opId) {
-        return lockKey("\u0001op\u0000" + deviceId, opId);
     }
 
     private static long lockKey(String table, String pkJson) {

@@ -154,6 +154,57 @@ class DuplicatePushIsAppliedOnceTest extends StackTest {
         }
     }
 
+    /**
+     * Ops that write no row (rejected before any lock: an undeclared table) take no row lock, so
+     * concurrent deliveries of them meet only on the ledger's key: the later ones are redone and
+     * answer duplicate, never an error, and the ledger holds each op once.
+     */
+    @Test
+    void concurrentDeliveriesOfOpsThatWriteNoRowAreRecordedOnce() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            List<Map<String, Object>> ops = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                ops.add(SyncHttp.upsert("no_such_table", UUID.randomUUID(), Map.of("x", i), "2024-01-15T10:35:00.000Z"));
+            }
+            int parallel = 6;
+            ExecutorService pool = Executors.newFixedThreadPool(parallel);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<List<Map<String, Object>>>> answers = new ArrayList<>();
+            for (int p = 0; p < parallel; p++) {
+                answers.add(pool.submit(() -> {
+                    start.await();
+                    return sync.push(device, ops.toArray(Map[]::new));
+                }));
+            }
+            start.countDown();
+            int first = 0;
+            for (Future<List<Map<String, Object>>> f : answers) {
+                List<Map<String, Object>> results = f.get();
+                assertEquals(ops.size(), results.size());
+                for (Map<String, Object> r : results) {
+                    assertEquals("UNKNOWN_TABLE", r.get("code"), r.toString());
+                    if ("rejected".equals(r.get("status"))) {
+                        first++;
+                    } else {
+                        assertEquals("duplicate", r.get("status"), r.toString());
+                        assertEquals("rejected", r.get("original_status"), r.toString());
+                    }
+                }
+            }
+            pool.shutdown();
+            assertEquals(ops.size(), first, "each op decided by exactly one delivery");
+            String ids = String.join("', '", ops.stream().map(o -> (String) o.get("op_id")).toList());
+            int recorded = db.withConnection(c -> {
+                try (var st = c.createStatement(); var rs = st.executeQuery("SELECT count(*) FROM " + tenant.schema()
+                        + ".posduif_op_ledger WHERE op_id IN ('" + ids + "')")) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            });
+            assertEquals(ops.size(), recorded, "one ledger row per op");
+        }
+    }
+
     private String body(UUID id) {
         return db.withConnection(c -> {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT body FROM " + tenant.schema() + ".notes WHERE id = '" + id + "'")) {

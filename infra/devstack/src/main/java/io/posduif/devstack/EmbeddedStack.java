@@ -163,6 +163,13 @@ public final class EmbeddedStack implements AutoCloseable {
         if (Boolean.getBoolean("posduif.pg.statements")) {
             b.setServerConfig("shared_preload_libraries", "pg_stat_statements").setServerConfig("pg_stat_statements.track", "all").setServerConfig("pg_stat_statements.track_planning", "on");
         }
+        // diagnostics only (benchmarks, profiling): extra server settings as "name=value;name=value"
+        for (String kv : System.getProperty("posduif.pg.config", "").split(";")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                b.setServerConfig(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+            }
+        }
         EmbeddedPostgres pg = b
                 .setDataDirectory(pgData)
                 .setCleanDataDirectory(false)
