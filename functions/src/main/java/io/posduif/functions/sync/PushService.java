@@ -78,11 +78,14 @@ public class PushService {
     private final PullService pull;
     private final RealtimePublisher realtime;
     private final io.micronaut.context.event.ApplicationEventPublisher<ChangesPushed> pushed;
+    private final io.posduif.functions.auth.DeviceStatus deviceStatus;
 
     PushService(Db db, TenantSchemas schemas, Scopes scopes, SyncConfig config, JsonMapper json,
                 PullService pull, RealtimePublisher realtime,
-                io.micronaut.context.event.ApplicationEventPublisher<ChangesPushed> pushed) {
+                io.micronaut.context.event.ApplicationEventPublisher<ChangesPushed> pushed,
+                io.posduif.functions.auth.DeviceStatus deviceStatus) {
         this.pushed = pushed;
+        this.deviceStatus = deviceStatus;
         this.db = db;
         this.schemas = schemas;
         this.scopes = scopes;
@@ -94,13 +97,21 @@ public class PushService {
 
     /** The response body, as JSON-ready maps. */
     public Map<String, Object> push(Caller caller, byte[] body) {
-        Object parsed;
+        PushRequest request;
         try {
-            parsed = body == null || body.length == 0 ? null : json.readValue(body, Object.class);
-        } catch (IOException | RuntimeException e) {
-            throw new ApiException(ErrorCode.MALFORMED_REQUEST, "body is not valid JSON");
+            Object parsed;
+            try {
+                parsed = body == null || body.length == 0 ? null : json.readValue(body, Object.class);
+            } catch (IOException | RuntimeException e) {
+                throw new ApiException(ErrorCode.MALFORMED_REQUEST, "body is not valid JSON");
+            }
+            request = PushRequest.parse(parsed, config.maxPushOps());
+        } catch (ApiException badBody) {
+            // the device's status is checked inside the push's transaction (Batch#read); a request
+            // that never gets there still answers DEVICE_REVOKED first, as every device endpoint does
+            deviceStatus.requireActive(caller);
+            throw badBody;
         }
-        PushRequest request = PushRequest.parse(parsed, config.maxPushOps());
         TenantSchema schema = schemas.current(caller.tenant());
         long start = System.nanoTime();
         Batch batch;

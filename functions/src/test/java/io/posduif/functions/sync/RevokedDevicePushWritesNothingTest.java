@@ -63,6 +63,12 @@ class RevokedDevicePushWritesNothingTest extends StackTest {
         assertEquals("applied", sync.push(device, op(before)).get(0).get("status"));
         sql("UPDATE " + tenant.schema() + ".posduif_devices SET revoked_at = now() WHERE device_id = '" + device.deviceId() + "'");
         refused(device, "DEVICE_REVOKED");
+        // a body the push never gets to apply still answers for the device first
+        for (String bad : new String[]{"{not json", "{\"ops\": 5}"}) {
+            HttpClientResponseException e = assertThrows(HttpClientResponseException.class, () -> sync.pushRaw(device, bad));
+            assertEquals(401, e.getStatus().getCode(), bad);
+            assertTrue(e.getResponse().getBody(String.class).orElse("").contains("\"DEVICE_REVOKED\""), bad);
+        }
     }
 
     @Test
