@@ -21,6 +21,8 @@ import java.util.Optional;
 final class CallerBinder implements TypedRequestArgumentBinder<Caller> {
 
     static final String DEVICE_ID_HEADER = "X-Device-ID";
+    /** The endpoint that checks its device's status itself ({@link #checksDeviceStatusItself}). */
+    private static final String PUSH_PATH = "/api/sync/push";
 
     private final Tenants tenants;
     private final DeviceStatus deviceStatus;
@@ -45,8 +47,6 @@ final class CallerBinder implements TypedRequestArgumentBinder<Caller> {
     private static boolean checksDeviceStatusItself(HttpRequest<?> request) {
         return request.getMethod() == io.micronaut.http.HttpMethod.POST && PUSH_PATH.equals(request.getPath());
     }
-
-    static final String PUSH_PATH = "/api/sync/push";
 
     @Override
     public BindingResult<Caller> bind(ArgumentConversionContext<Caller> context, HttpRequest<?> request) {

@@ -31,18 +31,27 @@ public class DeviceStatus {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setString(1, caller.deviceId());
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new ApiException(ErrorCode.UNAUTHORIZED, "unknown device");
-                    }
-                    if (rs.getBoolean(1)) {
-                        throw new ApiException(ErrorCode.DEVICE_REVOKED, "this device was revoked");
-                    }
-                    if (!caller.userId().equals(rs.getObject(2))) {
-                        throw new ApiException(ErrorCode.UNAUTHORIZED, "device does not belong to the token's user");
-                    }
+                    boolean found = rs.next();
+                    require(caller, found, found && rs.getBoolean(1), found ? rs.getObject(2) : null);
                 }
             }
             return null;
         });
+    }
+
+    /**
+     * The answers for a device row as read ({@code exists}, revoked, its user): here and in the
+     * push, which reads the row in its own transaction instead (PushService).
+     */
+    public static void require(Caller caller, boolean exists, boolean revoked, Object userId) {
+        if (!exists) {
+            throw new ApiException(ErrorCode.UNAUTHORIZED, "unknown device");
+        }
+        if (revoked) {
+            throw new ApiException(ErrorCode.DEVICE_REVOKED, "this device was revoked");
+        }
+        if (!caller.userId().equals(userId)) {
+            throw new ApiException(ErrorCode.UNAUTHORIZED, "device does not belong to the token's user");
+        }
     }
 }

@@ -255,9 +255,9 @@ public class PushService {
         final Map<String, List<Map<String, Object>>> upserted = new HashMap<>();
         final Map<String, RowState> rows = new LinkedHashMap<>();
         final List<Object[]> conflicts = new ArrayList<>();
-        /** Ledger hashes of the batch's ops, and the ops already in the ledger (replays), once read. */
-        Map<String, String> hashes;
-        Set<String> replayed;
+        /** Ledger hashes of the batch's ops, and the ops already in the ledger (replays, set by {@link #read}). */
+        final Map<String, String> hashes = new HashMap<>();
+        final Set<String> replayed = new HashSet<>();
         Set<String> principalBuckets;
 
         /** Write each table's rows under a savepoint, row by row after a violation (the retry after one). */
@@ -280,7 +280,6 @@ public class PushService {
         /** The batch in two round trips (the state it decides on, then its writes and ledger); returns the cursor after it. */
         String run(Connection c) throws SQLException {
             long t0 = System.nanoTime();
-            Map<String, String> hashes = new HashMap<>();
             List<Valid> valid = new ArrayList<>();
             for (PushRequest.Op op : request.ops()) {
                 hashes.put(op.opId(), hash(op.raw()));
@@ -290,15 +289,13 @@ public class PushService {
                 }
             }
             long t1 = System.nanoTime();
-            Set<String> replayed = read(c, valid, hashes);
+            read(c, valid);
             long t2 = System.nanoTime();
             for (Valid v : valid) {
                 if (!replayed.contains(v.op().opId())) {
                     decide(v);
                 }
             }
-            this.hashes = hashes;
-            this.replayed = replayed;
             String cursor = write(c);
             if (TRACE) {
                 System.out.printf("push trace: validate %.1f ms, read %.1f, decide+write+ledger %.1f%n",
@@ -327,22 +324,21 @@ public class PushService {
          *   <li>per table: the rows ({@code FOR UPDATE}), then their change-log entries (row clocks,
          *       origin, whether the device has seen them, against its last pull cursor).</li>
          * </ol>
-         * Returns the op ids already in the ledger; their results are set.
+         * Fills {@link #replayed} with the op ids already in the ledger and sets their results.
          */
-        private Set<String> read(Connection c, List<Valid> valid, Map<String, String> hashes) throws SQLException {
+        private void read(Connection c, List<Valid> valid) throws SQLException {
             Map<String, Map<String, Valid>> byTable = new TreeMap<>();
             for (Valid v : valid) {
                 byTable.computeIfAbsent(v.table().name(), k -> new TreeMap<>()).putIfAbsent(v.pkJson(), v);
             }
-            long[] keys = new long[rowCount(byTable)];
-            int n = 0;
+            List<Long> keys = new ArrayList<>();
             for (Map<String, Valid> byKey : byTable.values()) {
                 for (Valid v : byKey.values()) {
                     rows.put(key(v.table().name(), v.pkJson()), new RowState(v.table(), v.pkJson(), v.pk()));
-                    keys[n++] = lockKey(v.table().name(), v.pkJson());
+                    keys.add(lockKey(v.table().name(), v.pkJson()));
                 }
             }
-            java.util.Arrays.sort(keys);
+            keys.sort(null);
             Pipeline p = new Pipeline();
             String[] attributes = new String[1];
             p.add("SELECT set_config('posduif.origin', ?, true), set_config('posduif.realtime_origin', 'functions', true), "
@@ -358,24 +354,14 @@ public class PushService {
                     + "FROM (SELECT 1) AS one LEFT JOIN " + Sql.q(s, "posduif_devices") + " d ON d.device_id = ?", (ps, at) -> {
                 ps.setString(at++, caller.deviceId());
                 ps.setObject(at++, caller.userId());
-                ps.setArray(at++, c.createArrayOf("bigint", java.util.Arrays.stream(keys).boxed().toArray()));
+                ps.setArray(at++, c.createArrayOf("bigint", keys.toArray()));
                 ps.setString(at++, caller.deviceId());
                 return at;
             }, rs -> {
                 rs.next();
-                // the same answers as the status check of every other device request (DeviceStatus)
-                if (!rs.getBoolean(5)) {
-                    throw new ApiException(ErrorCode.UNAUTHORIZED, "unknown device");
-                }
-                if (rs.getBoolean(6)) {
-                    throw new ApiException(ErrorCode.DEVICE_REVOKED, "this device was revoked");
-                }
-                if (!caller.userId().equals(rs.getObject(7))) {
-                    throw new ApiException(ErrorCode.UNAUTHORIZED, "device does not belong to the token's user");
-                }
+                io.posduif.functions.auth.DeviceStatus.require(caller, rs.getBoolean(5), rs.getBoolean(6), rs.getObject(7));
                 attributes[0] = rs.getString(4);
             });
-            Set<String> replayed = new HashSet<>();
             Map<String, PushRequest.Op> byId = new HashMap<>();
             for (PushRequest.Op op : request.ops()) {
                 byId.put(op.opId(), op);
@@ -385,7 +371,7 @@ public class PushService {
                 ps.setString(at++, caller.deviceId());
                 ps.setArray(at++, c.createArrayOf("text", byId.keySet().toArray()));
                 return at;
-            }, rs -> readLedger(rs, byId, hashes, replayed));
+            }, rs -> readLedger(rs, byId));
             for (Map.Entry<String, Map<String, Valid>> e : byTable.entrySet()) {
                 TableDef t = e.getValue().values().iterator().next().table();
                 List<String> pkJsons = new ArrayList<>(e.getValue().keySet());
@@ -420,15 +406,6 @@ public class PushService {
                 throw new ApiException(ErrorCode.UNAUTHORIZED, "unknown user");
             }
             principalBuckets = new HashSet<>(scopes.bucketsOfPrincipal(schema, scopes.principalParams(caller, attributes[0])));
-            return replayed;
-        }
-
-        private static int rowCount(Map<String, Map<String, Valid>> byTable) {
-            int n = 0;
-            for (Map<String, Valid> m : byTable.values()) {
-                n += m.size();
-            }
-            return n;
         }
 
         /**
@@ -436,8 +413,7 @@ public class PushService {
          * payload under the same op id is {@code OP_ID_REUSED}. Neither applies anything or is
          * recorded again.
          */
-        private void readLedger(ResultSet rs, Map<String, PushRequest.Op> byId, Map<String, String> hashes,
-                                Set<String> replayed) throws SQLException {
+        private void readLedger(ResultSet rs, Map<String, PushRequest.Op> byId) throws SQLException {
             while (rs.next()) {
                 PushRequest.Op op = byId.get(rs.getString(1));
                 replayed.add(op.opId());
@@ -722,15 +698,10 @@ public class PushService {
                     upserts.computeIfAbsent(t.name(), k -> new LinkedHashMap<>())
                             .computeIfAbsent(new java.util.TreeSet<>(st.row.keySet()), k -> new ArrayList<>())
                             .add(st);
-                    touchedBuckets.addAll(Scopes.bucketsOfRow(t, st.row));
-                    upserted.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(st.row);
                 } else if (st.existedAtStart) {
                     deletes.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(st);
                 } else {
                     tombstones.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(st);
-                }
-                if (st.startRow != null) {
-                    touchedBuckets.addAll(Scopes.bucketsOfRow(t, st.startRow));
                 }
             }
             // table writes in order: deletes, tombstones, upserts (a delete and an upsert never share a row)
@@ -754,35 +725,57 @@ public class PushService {
             }
             String clocks = clocksJson();
             String[] cursor = new String[1];
+            Pipeline p = new Pipeline();
+            if (clocks != null) {
+                p.add("SELECT set_config(?, ?, true)", (ps, at) -> {
+                    ps.setString(at++, CaptureTriggers.CLOCKS_SETTING);
+                    ps.setString(at++, clocks);
+                    return at;
+                }, null);
+            }
+            List<TableDef> pipelined = new ArrayList<>();
             if (savepoints) {
-                if (clocks != null) {
-                    new Pipeline().add("SELECT set_config(?, ?, true)", (ps, at) -> bindClocks(ps, at, clocks), null).run(c);
-                }
+                p.run(c);
                 for (TableWrite w : writes) {
                     apply(c, w.table(), w.sql(), w.states(), w.dbRow());
                 }
-                Pipeline rest = new Pipeline();
-                addConflicts(rest);
-                addFinish(rest, cursor);
-                runGuarded(c, rest, List.of());
-                return cursor[0];
-            }
-            Pipeline p = new Pipeline();
-            if (clocks != null) {
-                p.add("SELECT set_config(?, ?, true)", (ps, at) -> bindClocks(ps, at, clocks), null);
-            }
-            for (TableWrite w : writes) {
-                List<Map<String, Object>> all = new ArrayList<>(w.states().size());
-                for (RowState st : w.states()) {
-                    all.add(w.dbRow().apply(st));
+                p = new Pipeline();
+            } else {
+                for (TableWrite w : writes) {
+                    String json = rowsJson(w.states(), w.dbRow());
+                    p.add(w.sql(), (ps, at) -> bindKeysOrRows(ps, at, w.table(), w.sql(), json), null);
+                    pipelined.add(w.table());
                 }
-                String json = toJson(all);
-                p.add(w.sql(), (ps, at) -> bindKeysOrRows(ps, at, w.table(), w.sql(), json), null);
             }
             addConflicts(p);
             addFinish(p, cursor);
-            runGuarded(c, p, writes.stream().map(TableWrite::table).toList());
+            runGuarded(c, p, pipelined);
+            recordTouched();
             return cursor[0];
+        }
+
+        /** What the committed push announces: the buckets of every row it wrote (before and after), and its upserted rows. */
+        private void recordTouched() {
+            for (RowState st : rows.values()) {
+                if (!st.dirty) {
+                    continue;
+                }
+                if (st.row != null) {
+                    touchedBuckets.addAll(Scopes.bucketsOfRow(st.table, st.row));
+                    upserted.computeIfAbsent(st.table.name(), k -> new ArrayList<>()).add(st.row);
+                }
+                if (st.startRow != null) {
+                    touchedBuckets.addAll(Scopes.bucketsOfRow(st.table, st.startRow));
+                }
+            }
+        }
+
+        private String rowsJson(List<RowState> states, java.util.function.Function<RowState, Map<String, Object>> dbRow) {
+            List<Map<String, Object>> all = new ArrayList<>(states.size());
+            for (RowState st : states) {
+                all.add(dbRow.apply(st));
+            }
+            return toJson(all);
         }
 
         /**
@@ -897,12 +890,6 @@ public class PushService {
             return clocks.isEmpty() ? null : toJson(clocks);
         }
 
-        private int bindClocks(PreparedStatement ps, int at, String clocks) throws SQLException {
-            ps.setString(at++, CaptureTriggers.CLOCKS_SETTING);
-            ps.setString(at++, clocks);
-            return at;
-        }
-
         private String upsertSql(TableDef t, Set<String> cols) {
             String colList = String.join(", ", cols.stream().map(Sql::q).toList());
             String pkCols = String.join(", ", t.primaryKey().stream().map(Sql::q).toList());
@@ -915,13 +902,14 @@ public class PushService {
         }
 
         /**
-         * Writes the rows of one table with one statement. A row that breaks a constraint of the
-         * table the schema file declared (unique index, check, …; SQLSTATE class 23) is the
-         * client's data, not a server failure: the statement is undone to a savepoint and the rows
-         * are written one by one, each under its own savepoint, so that only the offending rows'
-         * ops are rejected and everything else in the batch applies. Savepoints (subtransactions)
-         * cost on every push, so the common path has none: a violation there aborts the whole
-         * transaction, and the batch is redone from scratch with savepoints.
+         * Writes the rows of one table with one statement, on the retry after a constraint
+         * violation. A row that breaks a constraint of the table the schema file declared (unique
+         * index, check, …; SQLSTATE class 23) is the client's data, not a server failure: the
+         * statement is undone to a savepoint and the rows are written one by one, each under its
+         * own savepoint, so that only the offending rows' ops are rejected and everything else in
+         * the batch applies. Savepoints (subtransactions) cost on every push, so the common path
+         * ({@link #write}'s pipeline) has none: a violation there aborts the whole transaction, and
+         * the batch is redone from scratch with savepoints.
          */
         private void apply(Connection c, TableDef t, String sql, List<RowState> states,
                            java.util.function.Function<RowState, Map<String, Object>> dbRow) throws SQLException {
@@ -929,20 +917,8 @@ public class PushService {
             for (RowState st : states) {
                 all.add(dbRow.apply(st));
             }
-            if (!savepoints) {
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
-                    bindKeysOrRows(ps, t, sql, toJson(all));
-                    ps.execute();
-                    return;
-                } catch (SQLException e) {
-                    if (violatesTableConstraint(e, t)) {
-                        throw new ConstraintViolated();
-                    }
-                    throw e;
-                }
-            }
             try (PreparedStatement ps = c.prepareStatement("SAVEPOINT posduif_write; " + sql)) {
-                bindKeysOrRows(ps, t, sql, toJson(all));
+                bindKeysOrRows(ps, 1, t, sql, toJson(all));
                 ps.execute();
                 return;
             } catch (SQLException e) {
@@ -954,7 +930,7 @@ public class PushService {
             for (int i = 0; i < states.size(); i++) {
                 RowState st = states.get(i);
                 try (PreparedStatement ps = c.prepareStatement("SAVEPOINT posduif_row; " + sql)) {
-                    bindKeysOrRows(ps, t, sql, toJson(List.of(all.get(i))));
+                    bindKeysOrRows(ps, 1, t, sql, toJson(List.of(all.get(i))));
                     ps.execute();
                 } catch (SQLException e) {
                     if (!violatesTableConstraint(e, t)) {
@@ -968,10 +944,6 @@ public class PushService {
                     release.execute("RELEASE SAVEPOINT posduif_row");
                 }
             }
-        }
-
-        private void bindKeysOrRows(PreparedStatement ps, TableDef t, String sql, String json) throws SQLException {
-            bindKeysOrRows(ps, 1, t, sql, json);
         }
 
         private int bindKeysOrRows(PreparedStatement ps, int at, TableDef t, String sql, String json) throws SQLException {

@@ -1,5 +1,8 @@
 package io.posduif.functions.sync;
 
+import io.micronaut.context.annotation.Property;
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.runtime.event.annotation.EventListener;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.annotation.Client;
 import io.micronaut.json.JsonMapper;
@@ -30,7 +33,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the ledger keeps the rejection for replays.
  */
 @MicronautTest
+@Property(name = "spec.name", value = "ConstraintViolationRejectsOnlyItsOpTest")
 class ConstraintViolationRejectsOnlyItsOpTest extends StackTest {
+
+    /** What pushes announce after commit (ChangesPushed): rejected rows must not be among them. */
+    @jakarta.inject.Singleton
+    @Requires(property = "spec.name", value = "ConstraintViolationRejectsOnlyItsOpTest")
+    static class Announced {
+        final java.util.List<ChangesPushed> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @EventListener
+        void on(ChangesPushed e) {
+            events.add(e);
+        }
+    }
+
+    @Inject
+    Announced announced;
 
     @Inject
     Fixtures fixtures;
@@ -86,6 +105,7 @@ class ConstraintViolationRejectsOnlyItsOpTest extends StackTest {
         Map<String, Object> delete = SyncHttp.delete("notes", gone, LATER);
         Map<?, ?>[] batch = {duplicateBody, freshRow, negative, twiceOk, twiceBad, delete};
 
+        announced.events.clear();
         List<Map<String, Object>> results = sync.push(device, batch);
         assertRejected(results.get(0), "notes_body_unique");
         assertEquals("applied", results.get(1).get("status"));
@@ -105,6 +125,11 @@ class ConstraintViolationRejectsOnlyItsOpTest extends StackTest {
         assertEquals("1", one("SELECT count(*) FROM " + tenant.schema() + ".posduif_changes WHERE pk->>'id' = '" + gone + "' AND deleted"));
         assertEquals(TS, one("SELECT to_char(to_timestamp((clock::jsonb->>0)::bigint / 1e6) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM "
                 + tenant.schema() + ".posduif_changes WHERE pk->>'id' = '" + edited + "'"), "the rejected op left the row's clock alone");
+
+        // only written rows are announced to the features that react to device writes
+        assertEquals(1, announced.events.size());
+        assertEquals(List.of(fresh.toString()), announced.events.get(0).upserted().get("notes").stream()
+                .map(r -> String.valueOf(r.get("id"))).toList(), "the rows of rejected ops are not announced");
 
         // push announces its commit itself: nothing queued for the relay's out-of-band publisher
         assertEquals("0", one("SELECT count(*) FROM " + tenant.schema() + ".posduif_realtime_pending"));

@@ -79,20 +79,9 @@ class DuplicatePushIsAppliedOnceTest extends StackTest {
             ops.add(SyncHttp.upsert("notes", UUID.randomUUID(), Map.of("owner", user.id().toString(), "body", "b" + i, "n", i),
                     "2024-01-15T10:35:00.000Z"));
         }
-        int parallel = 6;
-        ExecutorService pool = Executors.newFixedThreadPool(parallel);
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<List<Map<String, Object>>>> answers = new ArrayList<>();
-        for (int p = 0; p < parallel; p++) {
-            answers.add(pool.submit(() -> {
-                start.await();
-                return sync.push(device, ops.toArray(Map[]::new));
-            }));
-        }
-        start.countDown();
         Map<String, Integer> applied = new HashMap<>();
-        for (Future<List<Map<String, Object>>> f : answers) {
-            for (Map<String, Object> r : f.get()) {
+        for (List<Map<String, Object>> answer : atOnce(6, p -> sync.push(device, ops.toArray(Map[]::new)))) {
+            for (Map<String, Object> r : answer) {
                 if ("applied".equals(r.get("status"))) {
                     applied.merge((String) r.get("op_id"), 1, Integer::sum);
                 } else {
@@ -100,7 +89,6 @@ class DuplicatePushIsAppliedOnceTest extends StackTest {
                 }
             }
         }
-        pool.shutdown();
         assertEquals(20, applied.size(), "every op applied by some request");
         applied.values().forEach(n -> assertEquals(1, n, "and by exactly one"));
     }
@@ -121,23 +109,10 @@ class DuplicatePushIsAppliedOnceTest extends StackTest {
             a.put("op_id", opId);
             b.put("op_id", opId);
             int parallel = 6;
-            ExecutorService pool = Executors.newFixedThreadPool(parallel);
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<Map<String, Object>>> answers = new ArrayList<>();
-            for (int p = 0; p < parallel; p++) {
-                Map<String, Object> op = p % 2 == 0 ? a : b;
-                answers.add(pool.submit(() -> {
-                    start.await();
-                    return sync.push(device, op).get(0);
-                }));
-            }
-            start.countDown();
             List<String> statuses = new ArrayList<>();
-            for (Future<Map<String, Object>> f : answers) {
-                Map<String, Object> r = f.get();
+            for (Map<String, Object> r : atOnce(parallel, p -> sync.push(device, p % 2 == 0 ? a : b).get(0))) {
                 statuses.add(r.get("status") + (r.get("code") == null ? "" : "/" + r.get("code")));
             }
-            pool.shutdown();
             assertEquals(1, statuses.stream().filter("applied"::equals).count(), statuses.toString());
             long reused = statuses.stream().filter("rejected/OP_ID_REUSED"::equals).count();
             long duplicate = statuses.stream().filter("duplicate"::equals).count();
@@ -166,20 +141,8 @@ class DuplicatePushIsAppliedOnceTest extends StackTest {
             for (int i = 0; i < 10; i++) {
                 ops.add(SyncHttp.upsert("no_such_table", UUID.randomUUID(), Map.of("x", i), "2024-01-15T10:35:00.000Z"));
             }
-            int parallel = 6;
-            ExecutorService pool = Executors.newFixedThreadPool(parallel);
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<List<Map<String, Object>>>> answers = new ArrayList<>();
-            for (int p = 0; p < parallel; p++) {
-                answers.add(pool.submit(() -> {
-                    start.await();
-                    return sync.push(device, ops.toArray(Map[]::new));
-                }));
-            }
-            start.countDown();
             int first = 0;
-            for (Future<List<Map<String, Object>>> f : answers) {
-                List<Map<String, Object>> results = f.get();
+            for (List<Map<String, Object>> results : atOnce(6, p -> sync.push(device, ops.toArray(Map[]::new)))) {
                 assertEquals(ops.size(), results.size());
                 for (Map<String, Object> r : results) {
                     assertEquals("UNKNOWN_TABLE", r.get("code"), r.toString());
@@ -191,7 +154,6 @@ class DuplicatePushIsAppliedOnceTest extends StackTest {
                     }
                 }
             }
-            pool.shutdown();
             assertEquals(ops.size(), first, "each op decided by exactly one delivery");
             String ids = String.join("', '", ops.stream().map(o -> (String) o.get("op_id")).toList());
             int recorded = db.withConnection(c -> {
@@ -202,6 +164,30 @@ class DuplicatePushIsAppliedOnceTest extends StackTest {
                 }
             });
             assertEquals(ops.size(), recorded, "one ledger row per op");
+        }
+    }
+
+    /** Runs {@code parallel} deliveries released at the same instant; their answers in order. */
+    private static <T> List<T> atOnce(int parallel, java.util.function.IntFunction<T> delivery) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(parallel);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<T>> answers = new ArrayList<>();
+            for (int p = 0; p < parallel; p++) {
+                int n = p;
+                answers.add(pool.submit(() -> {
+                    start.await();
+                    return delivery.apply(n);
+                }));
+            }
+            start.countDown();
+            List<T> out = new ArrayList<>();
+            for (Future<T> f : answers) {
+                out.add(f.get());
+            }
+            return out;
+        } finally {
+            pool.shutdown();
         }
     }
 
