@@ -21,7 +21,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
@@ -48,6 +47,8 @@ final class LocalDatabase implements AutoCloseable {
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private volatile AppInstructions instructions;
     private long lastClientTsMillis = -1;
+    /** Op ids for the outbox: time-ordered, strictly increasing (see {@link OpIds}). */
+    private final OpIds opIds = new OpIds();
 
     LocalDatabase(String jdbcUrl) {
         try {
@@ -67,6 +68,13 @@ final class LocalDatabase implements AutoCloseable {
                         + " op_id TEXT NOT NULL UNIQUE, table_name TEXT NOT NULL, op TEXT NOT NULL CHECK (op IN ('upsert','delete')),"
                         + " pk_key TEXT NOT NULL, pk TEXT NOT NULL, data TEXT, changed_fields TEXT NOT NULL, client_ts TEXT NOT NULL)");
                 st.execute("CREATE INDEX IF NOT EXISTS _posduif_outbox_row ON _posduif_outbox (table_name, pk_key, seq)");
+                // After a restart, new op ids continue above the pending ones (older SDKs' v4 ids are skipped).
+                try (ResultSet rs = st.executeQuery("SELECT max(op_id) FROM _posduif_outbox"
+                        + " WHERE length(op_id) = 36 AND substr(op_id, 15, 1) = '7'")) {
+                    if (rs.next()) {
+                        opIds.advancePast(rs.getString(1));
+                    }
+                }
             }
             String stored = meta(META_INSTRUCTIONS);
             if (stored != null) {
@@ -381,7 +389,8 @@ final class LocalDatabase implements AutoCloseable {
 
     /**
      * Strictly increasing per device: two writes in one millisecond must not tie, because the
-     * server breaks client_ts ties by op_id (random), which could let the earlier write win.
+     * server breaks client_ts ties by op_id, which older SDKs drew at random, so a tie could let
+     * the earlier write win.
      */
     private String nextClientTs() throws SQLException {
         if (lastClientTsMillis < 0) {
@@ -446,7 +455,7 @@ final class LocalDatabase implements AutoCloseable {
             throws SQLException {
         PreparedStatement ps = prepare("INSERT INTO _posduif_outbox (op_id, table_name, op, pk_key, pk, data, changed_fields, client_ts)"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-        ps.setString(1, UUID.randomUUID().toString());
+        ps.setString(1, opIds.next());
         ps.setString(2, t.name());
         ps.setString(3, op);
         ps.setString(4, pkKey(t, pk));
