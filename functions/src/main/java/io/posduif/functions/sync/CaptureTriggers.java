@@ -62,7 +62,8 @@ public final class CaptureTriggers {
      * reinstalls capture of tables whose function carries another mark or none. Change it whenever
      * the generated SQL changes in a way existing tenants must get.
      */
-    static final String REVISION = "posduif capture r4: statement level, index access only, row clocks from posduif.clocks, no per-row sorts";
+    static final String REVISION = "posduif capture r5: statement level, index access only, row clocks from posduif.clocks, no per-row sorts, "
+            + "push statements capture themselves";
 
     /**
      * Transaction setting through which a push hands capture the conflict clock of each row it
@@ -70,6 +71,14 @@ public final class CaptureTriggers {
      * row's change-log entry; writes without one (web API, SQL) get none, and count as made at commit.
      */
     public static final String CLOCKS_SETTING = "posduif.clocks";
+
+    /**
+     * Transaction setting that tells the capture triggers a push is writing: while it is {@code push},
+     * statements run directly by the transaction (trigger depth 1) are not captured, because the
+     * push's own statement ({@link #pushUpsertSql}) records their entries itself. The push sets it
+     * just before its upserts and clears it after them.
+     */
+    public static final String PUSH_CAPTURE_SETTING = "posduif.capture";
 
     /** Row aliases: the engine prefix cannot be a tenant column's, so {@code to_jsonb(alias)} is never ambiguous. */
     private static final String N = "posduif_n";
@@ -114,6 +123,11 @@ public final class CaptureTriggers {
                 + "CASE WHEN " + noNew + " THEN '{}'::text[] ELSE " + buckets(table, N) + " END AS newb "
                 + "FROM posduif_old " + O + " FULL JOIN posduif_new " + N + " ON " + String.join(" AND ", join));
         String body = "BEGIN\n"
+                // a push records its own statements' entries (PushService, pushUpsertSql): skip them, but
+                // only them: writes made by triggers those statements fire run deeper and are captured
+                + "  IF pg_trigger_depth() = 1 AND current_setting(" + literal(PUSH_CAPTURE_SETTING) + ", true) = 'push' THEN\n"
+                + "    RETURN NULL;\n"
+                + "  END IF;\n"
                 + "  IF TG_OP = 'INSERT' THEN\n"
                 + "    " + insert + ";\n"
                 + "  ELSIF TG_OP = 'UPDATE' THEN\n"
@@ -159,22 +173,76 @@ public final class CaptureTriggers {
      * entry was deleted, because the insert reads the join with the delete's RETURNING rows.
      */
     private static String captureSql(TenantId tenant, TableDef table, String items) {
+        return "WITH src AS MATERIALIZED (" + items + "), "
+                + captureTail(tenant, table, "ARRAY(SELECT src.pk FROM src)",
+                "clk AS MATERIALIZED (SELECT k.pk, k.c FROM jsonb_to_recordset(coalesce(nullif(current_setting("
+                        + literal(CLOCKS_SETTING) + ", true), ''), '[]')::jsonb) AS k(pk jsonb, c text)), ",
+                "LEFT JOIN clk k ON k.pk = src.pk", "k.c");
+    }
+
+    /**
+     * The statement of a push writing rows of {@code table} with the columns {@code cols}: the
+     * upsert and its change-log entries in one statement, with the same entries the capture
+     * trigger would record (which skips the upsert, see {@link #PUSH_CAPTURE_SETTING}). Cheaper than
+     * the trigger because the push knows what the trigger has to look up: which rows have an entry
+     * (it read their clocks under its row locks, so only those are probed for compaction; a new row
+     * costs no probe), each row's clock (bound as an array, not parsed from a JSON setting), and
+     * each row's buckets before the write (from the row it read {@code FOR UPDATE}).
+     *
+     * <p>Parameters, in order: the rows as a JSON array (as {@code jsonb_populate_recordset} reads
+     * them); {@code text[]} of their clocks; {@code text[]} of their buckets before the write, each
+     * a JSON array of strings or NULL for none; {@code jsonb[]} of the keys that have an entry.
+     * If a writer that takes no push lock (SQL, the web API) recorded an entry for a row the push
+     * saw without one, the insert breaks {@code posduif_changes_row_key}; the push is redone.
+     */
+    static String pushUpsertSql(TenantId tenant, TableDef table, java.util.Set<String> cols) {
+        String s = tenant.schema();
+        String target = Sql.q(s, table.name());
+        String colList = String.join(", ", cols.stream().map(Sql::q).toList());
+        String pkCols = String.join(", ", table.primaryKey().stream().map(Sql::q).toList());
+        List<String> sets = cols.stream().filter(col -> !table.primaryKey().contains(col))
+                .map(col -> Sql.q(col) + " = EXCLUDED." + Sql.q(col)).toList();
+        List<String> join = new ArrayList<>();
+        for (String k : table.primaryKey()) {
+            join.add("x." + Sql.q(k) + " = " + N + "." + Sql.q(k));
+        }
+        // rows sorted by key: the row locks of one statement are taken in key order
+        // posduif_i: the row's position in the parameter arrays (the prefix keeps it apart from the table's columns)
+        String up = "posduif_x AS MATERIALIZED (SELECT r.*, e.posduif_i FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS e(j, posduif_i), "
+                + "LATERAL jsonb_populate_record(NULL::" + target + ", e.j) AS r), "
+                + "posduif_meta AS MATERIALIZED (SELECT ?::text[] AS clocks, ?::text[] AS oldb), "
+                + "posduif_up AS (INSERT INTO " + target + " (" + colList + ") SELECT " + colList + " FROM posduif_x ORDER BY " + pkCols
+                + " ON CONFLICT (" + pkCols + ") DO " + (sets.isEmpty() ? "NOTHING" : "UPDATE SET " + String.join(", ", sets))
+                + " RETURNING " + target + ".*), ";
+        String items = "SELECT " + pkJson(table, N) + " AS pk, false AS deleted, (" + rowJson(table, N) + ")::text AS data, "
+                + "CASE WHEN m.oldb[x.posduif_i] IS NULL THEN '{}'::text[] "
+                + "ELSE ARRAY(SELECT jsonb_array_elements_text(m.oldb[x.posduif_i]::jsonb)) END AS oldb, "
+                + buckets(table, N) + " AS newb, m.clocks[x.posduif_i] AS clock "
+                + "FROM posduif_up " + N + " JOIN posduif_x x ON " + String.join(" AND ", join) + ", posduif_meta m";
+        return "WITH " + up + "src AS MATERIALIZED (" + items + "), "
+                + captureTail(tenant, table, "?::jsonb[]", "", "", "src.clock");
+    }
+
+    /**
+     * Compaction, entries and scope rows of the captured rows {@code src}; {@code prevKeys} is the
+     * array of keys whose previous entry is looked up and replaced.
+     */
+    private static String captureTail(TenantId tenant, TableDef table, String prevKeys, String clockCte, String clockJoin,
+                                      String clockExpr) {
         String s = tenant.schema();
         String changes = Sql.q(s, "posduif_changes");
         String scope = Sql.q(s, "posduif_change_scope");
         String tbl = literal(table.name());
-        return "WITH src AS MATERIALIZED (" + items + "), "
-                + "prev AS (DELETE FROM " + changes + " c WHERE c.tbl = " + tbl + " AND c.pk = ANY (ARRAY(SELECT src.pk FROM src)) "
+        return "prev AS (DELETE FROM " + changes + " c WHERE c.tbl = " + tbl + " AND c.pk = ANY (" + prevKeys + ") "
                 + "RETURNING c.pk, c.txid, c.seq, c.buckets || c.removed AS gone), "
                 + "prev_scope AS (DELETE FROM " + scope + " s WHERE s.ctid = ANY (ARRAY(SELECT (SELECT s2.ctid FROM " + scope + " s2 "
                 + "WHERE s2.bucket = g.b AND s2.txid = p.txid AND s2.seq = p.seq) FROM prev p, unnest(p.gone) AS g(b)))), "
-                + "clk AS MATERIALIZED (SELECT k.pk, k.c FROM jsonb_to_recordset(coalesce(nullif(current_setting("
-                + literal(CLOCKS_SETTING) + ", true), ''), '[]')::jsonb) AS k(pk jsonb, c text)), "
+                + clockCte
                 + "ent AS (SELECT src.pk, src.deleted, src.data, src.newb, "
                 // a row that stays in its buckets (every insert, most updates) left none: no per-row sort
                 + "CASE WHEN (src.oldb || coalesce(p.gone, '{}'::text[])) <@ src.newb THEN '{}'::text[] "
                 + "ELSE ARRAY(SELECT DISTINCT u.b FROM unnest(src.oldb || coalesce(p.gone, '{}'::text[])) AS u(b) WHERE u.b <> ALL (src.newb)) END AS removed, "
-                + "k.c AS clock FROM src LEFT JOIN prev p ON p.pk = src.pk LEFT JOIN clk k ON k.pk = src.pk), "
+                + clockExpr + " AS clock FROM src LEFT JOIN prev p ON p.pk = src.pk " + clockJoin + "), "
                 + "ins AS (INSERT INTO " + changes + " (txid, seq, tbl, pk, deleted, data, buckets, removed, origin, clock) "
                 + "SELECT pg_current_xact_id(), nextval(" + literal(Sql.q(s, "posduif_change_seq")) + "), " + tbl + ", ent.pk, ent.deleted, ent.data, ent.newb, "
                 + "ent.removed, nullif(current_setting('posduif.origin', true), ''), ent.clock FROM ent "

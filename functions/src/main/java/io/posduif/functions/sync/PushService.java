@@ -59,7 +59,7 @@ import java.util.UUID;
  *       capture trigger records the change log set-based, clocks included), manual conflicts,
  *       then the ledger rows with their results, the device's push time and the cursor. The
  *       ledger's key serialises concurrent deliveries of ops that write no row
- *       ({@link LedgerRace});</li>
+ *       ({@link LostRace});</li>
  *   <li>commit.</li>
  * </ol>
  * Every lookup by key is an index probe with the keys as an array, whatever the statistics.
@@ -79,11 +79,20 @@ public class PushService {
     private final RealtimePublisher realtime;
     private final io.micronaut.context.event.ApplicationEventPublisher<ChangesPushed> pushed;
     private final io.posduif.functions.auth.DeviceStatus deviceStatus;
+    private final CaptureUpgrade captureUpgrade;
+    /**
+     * Tenant schemas (tenant and checksum) whose capture triggers this instance has seen at the
+     * current {@link CaptureTriggers#REVISION}. A push's upserts capture themselves and count on the
+     * trigger to stand aside; an older trigger would not, so a tenant whose upgrade at start-up
+     * did not happen (migrations off, or it failed) is upgraded before its first push here.
+     */
+    private final Set<String> captureChecked = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     PushService(Db db, TenantSchemas schemas, Scopes scopes, SyncConfig config, JsonMapper json,
                 PullService pull, RealtimePublisher realtime,
                 io.micronaut.context.event.ApplicationEventPublisher<ChangesPushed> pushed,
-                io.posduif.functions.auth.DeviceStatus deviceStatus) {
+                io.posduif.functions.auth.DeviceStatus deviceStatus, CaptureUpgrade captureUpgrade) {
+        this.captureUpgrade = captureUpgrade;
         this.pushed = pushed;
         this.deviceStatus = deviceStatus;
         this.db = db;
@@ -113,6 +122,11 @@ public class PushService {
             throw badBody;
         }
         TenantSchema schema = schemas.current(caller.tenant());
+        String checked = caller.tenant().value() + '\u0000' + schema.checksum();
+        if (!captureChecked.contains(checked)) {
+            captureUpgrade.upgrade(caller.tenant());
+            captureChecked.add(checked);
+        }
         long start = System.nanoTime();
         Batch batch;
         String cursor;
@@ -128,11 +142,12 @@ public class PushService {
                     cursor = apply(batch);
                 }
                 break;
-            } catch (LedgerRace e) {
-                // another delivery of one of these op ids committed first: the redo reads its ledger
-                // rows and answers duplicate or OP_ID_REUSED for them
-                if (attempt >= MAX_LEDGER_RACES) {
-                    throw new IllegalStateException("push lost " + attempt + " ledger races in a row");
+            } catch (LostRace e) {
+                // another delivery of one of these op ids committed first (the redo reads its ledger
+                // rows and answers duplicate or OP_ID_REUSED for them), or a writer that takes no push
+                // lock recorded an entry for a row this push saw without one (the redo reads it)
+                if (attempt >= MAX_RACES) {
+                    throw new IllegalStateException("push lost " + attempt + " races in a row");
                 }
             }
         }
@@ -168,10 +183,10 @@ public class PushService {
     }
 
     /**
-     * How often a push is redone because concurrent deliveries of its op ids committed first; each
-     * redo sees their ledger rows, so a second race needs yet another delivery of the same ops.
+     * How often a push is redone because a concurrent writer committed first (see {@link LostRace});
+     * each redo sees what that writer committed, so a second race needs yet another one.
      */
-    private static final int MAX_LEDGER_RACES = 5;
+    private static final int MAX_RACES = 5;
 
     /** A row of the batch broke a constraint of its table; the batch is redone with savepoints. */
     private static final class ConstraintViolated extends RuntimeException {
@@ -181,19 +196,26 @@ public class PushService {
     }
 
     /**
-     * The ledger's key refused one of the batch's op ids: a concurrent delivery of it committed
-     * while this one ran (ops that write no row take no lock that would have serialised them).
-     * The transaction is gone whole; the push is redone and reads that delivery's ledger rows.
+     * A unique key of the engine refused a write because a concurrent transaction committed first:
+     * the ledger's, for a concurrent delivery of one of the batch's op ids (ops that write no row
+     * take no lock that would have serialised them), or the change log's row key, for an entry
+     * that a writer taking no push lock (SQL, the web API) recorded for a row this push read
+     * without one. The transaction is gone whole; the push is redone and reads what that writer
+     * committed.
      */
-    private static final class LedgerRace extends RuntimeException {
-        LedgerRace() {
+    private static final class LostRace extends RuntimeException {
+        LostRace() {
             super(null, null, false, false);
         }
     }
 
-    static boolean isLedgerRace(SQLException e) {
-        return "23505".equals(e.getSQLState()) && e instanceof org.postgresql.util.PSQLException p
-                && p.getServerErrorMessage() != null && "posduif_op_ledger".equals(p.getServerErrorMessage().getTable());
+    static boolean isLostRace(SQLException e) {
+        if (!"23505".equals(e.getSQLState()) || !(e instanceof org.postgresql.util.PSQLException p) || p.getServerErrorMessage() == null) {
+            return false;
+        }
+        String table = p.getServerErrorMessage().getTable();
+        return "posduif_op_ledger".equals(table)
+                || ("posduif_changes".equals(table) && "posduif_changes_row_key".equals(p.getServerErrorMessage().getConstraint()));
     }
 
     /** One row touched by the batch: its state as it evolves op by op. */
@@ -206,6 +228,8 @@ public class PushService {
         boolean existedAtStart;
         boolean tombstone;
         boolean changedUnseen;
+        /** The row has a change-log entry (read under the row's lock): its write replaces that entry. */
+        boolean hasEntry;
         Clock base = Clock.ZERO;
         Map<String, Clock> fields = new TreeMap<>();
         boolean dirty;
@@ -216,6 +240,16 @@ public class PushService {
             this.table = table;
             this.pkJson = pkJson;
             this.pk = pk;
+        }
+
+        private Set<String> startBuckets;
+
+        /** The buckets the row was in before the batch (none if it did not exist). */
+        Set<String> startBuckets() {
+            if (startBuckets == null) {
+                startBuckets = startRow == null ? Set.of() : Scopes.bucketsOfRow(table, startRow);
+            }
+            return startBuckets;
         }
 
         /** The row becomes a tombstone with {@code clock}: a later older write loses to it. */
@@ -320,7 +354,7 @@ public class PushService {
          *   <li>the batch's op ids in the ledger, read after those locks: a replay sees the first
          *       delivery's ledger rows. Ops that write no row are serialised by the ledger's key
          *       instead: a concurrent second delivery fails on it and the push is redone
-         *       ({@link LedgerRace});</li>
+         *       ({@link LostRace});</li>
          *   <li>per table: the rows ({@code FOR UPDATE}), then their change-log entries (row clocks,
          *       origin, whether the device has seen them, against its last pull cursor).</li>
          * </ol>
@@ -544,6 +578,7 @@ public class PushService {
                     // the last write came from the web API or SQL: it is as new as its commit
                     st.base = Clock.max(st.base, new Clock(changedAt, "", ""));
                 }
+                st.hasEntry = true;
                 st.tombstone = st.row == null && rs.getBoolean(5);
                 st.changedUnseen = rs.getBoolean(6) && !caller.deviceId().equals(origin);
             }
@@ -676,12 +711,24 @@ public class PushService {
 
         // ---- 5. writes ----
 
+        /** One table statement of the batch; {@code bind} binds its parameters for any subset of its rows. */
+        private record TableWrite(TableDef table, String sql, List<RowState> states, RowsBinder bind) {
+        }
+
+        @FunctionalInterface
+        private interface RowsBinder {
+            int bind(Connection c, PreparedStatement ps, int at, List<RowState> states) throws SQLException;
+        }
+
         /**
          * The batch's writes, its manual conflicts and (finish) its ledger rows, in one round trip
          * on the common path. Per table one delete, one tombstone (deletes of rows not held) and one
-         * upsert statement per column set; the capture trigger records the change log set-based,
-         * clocks included. On the retry after a constraint violation every table write runs on its
-         * own, under savepoints ({@link #apply}). Returns the cursor after the push.
+         * upsert statement per column set. Deletes and tombstones are captured by the trigger (with
+         * their clocks handed over in {@link CaptureTriggers#CLOCKS_SETTING}); upserts, the bulk of
+         * every push, record their own change-log entries ({@link CaptureTriggers#pushUpsertSql})
+         * while {@link CaptureTriggers#PUSH_CAPTURE_SETTING} keeps the trigger out of the way. On the
+         * retry after a constraint violation every table write runs on its own, under savepoints
+         * ({@link #apply}). Returns the cursor after the push.
          */
         private String write(Connection c) throws SQLException {
             Map<String, Map<Set<String>, List<RowState>>> upserts = new TreeMap<>();
@@ -705,45 +752,57 @@ public class PushService {
                 }
             }
             // table writes in order: deletes, tombstones, upserts (a delete and an upsert never share a row)
-            record TableWrite(TableDef table, String sql, List<RowState> states,
-                              java.util.function.Function<RowState, Map<String, Object>> dbRow) {
-            }
-            List<TableWrite> writes = new ArrayList<>();
+            List<TableWrite> captured = new ArrayList<>();
             for (Map.Entry<String, List<RowState>> e : deletes.entrySet()) {
                 TableDef t = tables.get(e.getKey());
-                writes.add(new TableWrite(t, "DELETE FROM " + Sql.q(s, t.name()) + " WHERE " + keyPredicate(t), e.getValue(), st -> toDb(t, st.pk)));
+                captured.add(new TableWrite(t, "DELETE FROM " + Sql.q(s, t.name()) + " WHERE " + keyPredicate(t), e.getValue(),
+                        (conn, ps, at, sts) -> bindKeys(ps, at, t, rowsJson(sts, st -> toDb(t, st.pk)))));
             }
             for (Map.Entry<String, List<RowState>> e : tombstones.entrySet()) {
                 TableDef t = tables.get(e.getKey());
-                writes.add(new TableWrite(t, CaptureTriggers.tombstonesSql(caller.tenant(), t), e.getValue(), st -> Map.of("pk", st.pk)));
+                captured.add(new TableWrite(t, CaptureTriggers.tombstonesSql(caller.tenant(), t), e.getValue(), (conn, ps, at, sts) -> {
+                    ps.setString(at, rowsJson(sts, st -> Map.of("pk", st.pk)));
+                    return at + 1;
+                }));
             }
+            List<TableWrite> selfCaptured = new ArrayList<>();
             for (Map.Entry<String, Map<Set<String>, List<RowState>>> e : upserts.entrySet()) {
                 TableDef t = tables.get(e.getKey());
                 for (Map.Entry<Set<String>, List<RowState>> g : e.getValue().entrySet()) {
-                    writes.add(new TableWrite(t, upsertSql(t, g.getKey()), g.getValue(), st -> toDb(t, st.row)));
+                    selfCaptured.add(new TableWrite(t, CaptureTriggers.pushUpsertSql(caller.tenant(), t, g.getKey()), g.getValue(),
+                            (conn, ps, at, sts) -> bindUpsert(conn, ps, at, t, sts)));
                 }
             }
-            String clocks = clocksJson();
             String[] cursor = new String[1];
             Pipeline p = new Pipeline();
-            if (clocks != null) {
+            if (!captured.isEmpty()) {
+                String clocks = clocksJson(captured);
                 p.add("SELECT set_config(?, ?, true)", (ps, at) -> {
                     ps.setString(at++, CaptureTriggers.CLOCKS_SETTING);
                     ps.setString(at++, clocks);
                     return at;
                 }, null);
             }
+            List<TableWrite> all = new ArrayList<>(captured);
+            all.addAll(selfCaptured);
             List<TableDef> pipelined = new ArrayList<>();
             if (savepoints) {
                 p.run(c);
-                for (TableWrite w : writes) {
-                    apply(c, w.table(), w.sql(), w.states(), w.dbRow());
-                }
                 p = new Pipeline();
+                for (TableWrite w : all) {
+                    if (w == (selfCaptured.isEmpty() ? null : selfCaptured.get(0))) {
+                        addPushCapture(p);
+                        p.run(c);
+                        p = new Pipeline();
+                    }
+                    apply(c, w);
+                }
             } else {
-                for (TableWrite w : writes) {
-                    String json = rowsJson(w.states(), w.dbRow());
-                    p.add(w.sql(), (ps, at) -> bindKeysOrRows(ps, at, w.table(), w.sql(), json), null);
+                for (TableWrite w : all) {
+                    if (!selfCaptured.isEmpty() && w == selfCaptured.get(0)) {
+                        addPushCapture(p);
+                    }
+                    p.add(w.sql(), (ps, at) -> w.bind().bind(c, ps, at, w.states()), null);
                     pipelined.add(w.table());
                 }
             }
@@ -752,6 +811,39 @@ public class PushService {
             runGuarded(c, p, pipelined);
             recordTouched();
             return cursor[0];
+        }
+
+        /** From here on the transaction's own statements are not captured by the trigger: they capture themselves. */
+        private void addPushCapture(Pipeline p) {
+            p.add("SELECT set_config(?, 'push', true)", (ps, at) -> {
+                ps.setString(at++, CaptureTriggers.PUSH_CAPTURE_SETTING);
+                return at;
+            }, null);
+        }
+
+        /**
+         * The parameters of {@link CaptureTriggers#pushUpsertSql}: the rows, their clocks, their
+         * buckets before the write (rows that existed) and the keys of those with a change-log entry.
+         */
+        private int bindUpsert(Connection c, PreparedStatement ps, int at, TableDef t, List<RowState> sts) throws SQLException {
+            String[] clocks = new String[sts.size()];
+            String[] oldBuckets = new String[sts.size()];
+            List<String> prev = new ArrayList<>();
+            for (int i = 0; i < sts.size(); i++) {
+                RowState st = sts.get(i);
+                clocks[i] = clockText(st);
+                if (st.startRow != null) {
+                    oldBuckets[i] = toJson(new ArrayList<>(st.startBuckets()));
+                }
+                if (st.hasEntry) {
+                    prev.add(st.pkJson);
+                }
+            }
+            ps.setString(at++, rowsJson(sts, st -> toDb(t, st.row)));
+            ps.setArray(at++, c.createArrayOf("text", clocks));
+            ps.setArray(at++, c.createArrayOf("text", oldBuckets));
+            ps.setArray(at++, c.createArrayOf("jsonb", prev.toArray()));
+            return at;
         }
 
         /** What the committed push announces: the buckets of every row it wrote (before and after), and its upserted rows. */
@@ -764,9 +856,7 @@ public class PushService {
                     touchedBuckets.addAll(Scopes.bucketsOfRow(st.table, st.row));
                     upserted.computeIfAbsent(st.table.name(), k -> new ArrayList<>()).add(st.row);
                 }
-                if (st.startRow != null) {
-                    touchedBuckets.addAll(Scopes.bucketsOfRow(st.table, st.startRow));
-                }
+                touchedBuckets.addAll(st.startBuckets());
             }
         }
 
@@ -781,14 +871,14 @@ public class PushService {
         /**
          * Runs a pipeline holding writes of {@code written}: a row breaking a constraint of one of
          * those tables is the client's data (the batch is redone with savepoints), a concurrent
-         * delivery of one of the batch's op ids is a {@link LedgerRace} (the push is redone).
+         * writer that committed first is a {@link LostRace} (the push is redone).
          */
         private void runGuarded(Connection c, Pipeline p, List<TableDef> written) throws SQLException {
             try {
                 p.run(c);
             } catch (SQLException e) {
-                if (isLedgerRace(e)) {
-                    throw new LedgerRace();
+                if (isLostRace(e)) {
+                    throw new LostRace();
                 }
                 for (TableDef t : written) {
                     if (violatesTableConstraint(e, t)) {
@@ -856,7 +946,9 @@ public class PushService {
                     + "FROM jsonb_to_recordset(?::jsonb) AS x(op_id text, h text, status text, code text, message text) ORDER BY x.op_id), "
                     + "d AS (INSERT INTO " + Sql.q(s, "posduif_sync_devices") + " (device_id, last_push_at) VALUES (?, now()) "
                     + "ON CONFLICT (device_id) DO UPDATE SET last_push_at = now()) "
-                    + "SELECT log_id, pg_snapshot_xmin(pg_current_snapshot())::text FROM " + Sql.q(s, "posduif_sync_state"), (ps, at) -> {
+                    // and the trigger captures again whatever else the transaction might write
+                    + "SELECT log_id, pg_snapshot_xmin(pg_current_snapshot())::text, set_config('" + CaptureTriggers.PUSH_CAPTURE_SETTING
+                    + "', '', true) FROM " + Sql.q(s, "posduif_sync_state"), (ps, at) -> {
                 ps.setString(at++, caller.deviceId());
                 ps.setString(at++, json);
                 ps.setString(at++, caller.deviceId());
@@ -872,33 +964,39 @@ public class PushService {
          * {@link CaptureTriggers#CLOCKS_SETTING} before the writes whose capture stores them in the
          * change log; null when nothing is written.
          */
-        private String clocksJson() {
+        private String clocksJson(List<TableWrite> writes) {
             List<Map<String, Object>> clocks = new ArrayList<>();
-            for (RowState st : rows.values()) {
-                if (!st.dirty) {
-                    continue;
+            for (TableWrite w : writes) {
+                for (RowState st : w.states()) {
+                    Map<String, Object> m = new HashMap<>();
+                    m.put("pk", st.pk);
+                    m.put("c", clockText(st));
+                    clocks.add(m);
                 }
-                List<Object> clock = new ArrayList<>(List.of(micros(st.base.ts()), st.base.device(), st.base.op()));
-                Map<String, Object> fc = new TreeMap<>();
-                st.fields.forEach((f, cl) -> fc.put(f, List.of(micros(cl.ts()), cl.device(), cl.op())));
-                clock.add(fc);
-                Map<String, Object> m = new HashMap<>();
-                m.put("pk", st.pk);
-                m.put("c", toJson(clock));
-                clocks.add(m);
             }
-            return clocks.isEmpty() ? null : toJson(clocks);
+            return toJson(clocks);
         }
 
-        private String upsertSql(TableDef t, Set<String> cols) {
-            String colList = String.join(", ", cols.stream().map(Sql::q).toList());
-            String pkCols = String.join(", ", t.primaryKey().stream().map(Sql::q).toList());
-            List<String> sets = cols.stream().filter(col -> !t.primaryKey().contains(col))
-                    .map(col -> Sql.q(col) + " = EXCLUDED." + Sql.q(col)).toList();
-            // rows sorted by key: the row locks of one statement are taken in key order
-            return "INSERT INTO " + Sql.q(s, t.name()) + " (" + colList + ") SELECT " + colList
-                    + " FROM jsonb_populate_recordset(NULL::" + Sql.q(s, t.name()) + ", ?::jsonb) AS x ORDER BY " + pkCols
-                    + " ON CONFLICT (" + pkCols + ") DO " + (sets.isEmpty() ? "NOTHING" : "UPDATE SET " + String.join(", ", sets));
+        /**
+         * A row's clock as capture stores it: {@code [ts_micros, device, op, {field: [ts_micros, device, op]}]}
+         * (fields in name order). Written by hand: one per pushed row, and a generator per clock
+         * cost more than the rest of the row's JSON.
+         */
+        private String clockText(RowState st) {
+            StringBuilder sb = new StringBuilder(96);
+            appendClock(sb, st.base);
+            sb.setLength(sb.length() - 1); // reopened for the field clocks
+            sb.append(",{");
+            boolean first = true;
+            for (Map.Entry<String, Clock> f : st.fields.entrySet()) {
+                if (!first) {
+                    sb.append(',');
+                }
+                first = false;
+                jsonString(sb, f.getKey()).append(':');
+                appendClock(sb, f.getValue());
+            }
+            return sb.append("}]").toString();
         }
 
         /**
@@ -911,28 +1009,29 @@ public class PushService {
          * ({@link #write}'s pipeline) has none: a violation there aborts the whole transaction, and
          * the batch is redone from scratch with savepoints.
          */
-        private void apply(Connection c, TableDef t, String sql, List<RowState> states,
-                           java.util.function.Function<RowState, Map<String, Object>> dbRow) throws SQLException {
-            List<Map<String, Object>> all = new ArrayList<>();
-            for (RowState st : states) {
-                all.add(dbRow.apply(st));
-            }
-            try (PreparedStatement ps = c.prepareStatement("SAVEPOINT posduif_write; " + sql)) {
-                bindKeysOrRows(ps, 1, t, sql, toJson(all));
+        private void apply(Connection c, TableWrite w) throws SQLException {
+            TableDef t = w.table();
+            try (PreparedStatement ps = c.prepareStatement("SAVEPOINT posduif_write; " + w.sql())) {
+                w.bind().bind(c, ps, 1, w.states());
                 ps.execute();
                 return;
             } catch (SQLException e) {
+                if (isLostRace(e)) {
+                    throw new LostRace();
+                }
                 if (!violatesTableConstraint(e, t)) {
                     throw e;
                 }
                 undo(c, "posduif_write");
             }
-            for (int i = 0; i < states.size(); i++) {
-                RowState st = states.get(i);
-                try (PreparedStatement ps = c.prepareStatement("SAVEPOINT posduif_row; " + sql)) {
-                    bindKeysOrRows(ps, 1, t, sql, toJson(List.of(all.get(i))));
+            for (RowState st : w.states()) {
+                try (PreparedStatement ps = c.prepareStatement("SAVEPOINT posduif_row; " + w.sql())) {
+                    w.bind().bind(c, ps, 1, List.of(st));
                     ps.execute();
                 } catch (SQLException e) {
+                    if (isLostRace(e)) {
+                        throw new LostRace();
+                    }
                     if (!violatesTableConstraint(e, t)) {
                         throw e;
                     }
@@ -944,14 +1043,6 @@ public class PushService {
                     release.execute("RELEASE SAVEPOINT posduif_row");
                 }
             }
-        }
-
-        private int bindKeysOrRows(PreparedStatement ps, int at, TableDef t, String sql, String json) throws SQLException {
-            if (sql.startsWith("DELETE")) {
-                return bindKeys(ps, at, t, json);
-            }
-            ps.setString(at, json);
-            return at + 1;
         }
 
         private void undo(Connection c, String savepoint) throws SQLException {
@@ -1049,6 +1140,29 @@ public class PushService {
             }
         }
         return out;
+    }
+
+    /** {@code [ts_micros,"device","op"]} */
+    private static StringBuilder appendClock(StringBuilder sb, Clock c) {
+        sb.append('[').append(micros(c.ts())).append(',');
+        jsonString(sb, c.device()).append(',');
+        return jsonString(sb, c.op()).append(']');
+    }
+
+    /** A JSON string literal (RFC 8259: quote, backslash and control characters escaped). */
+    static StringBuilder jsonString(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch == '"' || ch == '\\') {
+                sb.append('\\').append(ch);
+            } else if (ch < 0x20) {
+                sb.append(String.format("\\u%04x", (int) ch));
+            } else {
+                sb.append(ch);
+            }
+        }
+        return sb.append('"');
     }
 
     private static long micros(Instant i) {

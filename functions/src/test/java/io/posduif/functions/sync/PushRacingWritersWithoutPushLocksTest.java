@@ -1,0 +1,135 @@
+package io.posduif.functions.sync;
+
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.annotation.Client;
+import io.micronaut.json.JsonMapper;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import io.posduif.functions.db.Sql;
+import io.posduif.functions.schema.ConflictPolicy;
+import io.posduif.functions.schema.TableDef;
+import io.posduif.functions.support.Fixtures;
+import io.posduif.functions.support.StackTest;
+import io.posduif.functions.tenant.TenantId;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A push's upserts write their change-log entries themselves, replacing the entries they read
+ * under the push's row locks. Writers that take no push lock (plain SQL, the web API) can still
+ * get in between; and a table whose capture trigger predates that arrangement would capture the
+ * push's rows a second time. Neither may leave a wrong or missing entry.
+ */
+@MicronautTest
+class PushRacingWritersWithoutPushLocksTest extends StackTest {
+
+    @Inject
+    Fixtures fixtures;
+    @Inject
+    TestSchemas schemas;
+    @Inject
+    @Client("/")
+    HttpClient http;
+    @Inject
+    JsonMapper json;
+
+    /**
+     * A SQL transaction inserts the row the push is about to insert and commits while the push
+     * waits on it: the push saw neither the row nor an entry, so its entry collides with the
+     * one the SQL write recorded. The push is redone, decides against the committed row (its
+     * clock is newer, so it applies) and leaves one entry, its own, with its clock.
+     */
+    @Test
+    void aPlainSqlInsertCommittedWhileThePushWaitsMakesThePushRedoAgainstIt() throws Exception {
+        TenantId tenant = fixtures.newTenant("race");
+        schemas.apply(tenant, List.of(SyncTables.notes(ConflictPolicy.LWW)));
+        Fixtures.User user = fixtures.mobileUser(tenant);
+        Fixtures.Device device = fixtures.device(tenant, user.id());
+        SyncHttp sync = new SyncHttp(http, json);
+        UUID id = UUID.randomUUID();
+        String s = tenant.schema();
+        try (Connection sql = stack().connect(); Connection watch = stack().connect()) {
+            sql.setAutoCommit(false);
+            try (Statement st = sql.createStatement()) {
+                st.execute("INSERT INTO " + Sql.q(s, "notes") + " (id, owner, body) VALUES ('" + id + "', '" + user.id() + "', 'from sql')");
+            }
+            String ts = Instant.now().plusMillis(500).toString();
+            CompletableFuture<List<Map<String, Object>>> push = CompletableFuture.supplyAsync(
+                    () -> sync.push(device, SyncHttp.upsert("notes", id, Map.of("owner", user.id().toString(), "body", "from push"), ts)));
+            // the push's upsert waits for the SQL transaction's row
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (count(watch, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%" + s + "%notes%'") == 0) {
+                assertTrue(System.nanoTime() < deadline, "the push never waited for the SQL transaction");
+                assertFalse(push.isDone(), "the push finished before the SQL transaction committed: " + (push.isDone() ? push.join() : ""));
+                Thread.sleep(20);
+            }
+            sql.commit();
+            List<Map<String, Object>> results = push.get(30, TimeUnit.SECONDS);
+            assertEquals("applied", results.get(0).get("status"), results.toString());
+            try (Statement st = watch.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*), min(data), min(clock), min(origin) FROM "
+                    + Sql.q(s, "posduif_changes") + " WHERE tbl = 'notes' AND pk = jsonb_build_object('id', '" + id + "'::text)")) {
+                rs.next();
+                assertEquals(1, rs.getInt(1), "one entry for the row");
+                assertTrue(rs.getString(2).contains("\"from push\""), rs.getString(2));
+                assertNotNull(rs.getString(3), "the entry carries the push's clock");
+                assertEquals(device.deviceId(), rs.getString(4));
+            }
+            assertEquals(1, count(watch, "SELECT count(*) FROM " + Sql.q(s, "notes") + " WHERE id = '" + id + "' AND body = 'from push'"));
+        }
+    }
+
+    /**
+     * A table still captured by a trigger of an earlier revision (here the per-row one of V30,
+     * which knows nothing of pushes capturing themselves) would record the push's rows again,
+     * without their clocks. The push upgrades the tenant's capture before it writes.
+     */
+    @Test
+    void aTableWithAnOlderCaptureTriggerIsUpgradedBeforeThePushWrites() throws Exception {
+        TenantId tenant = fixtures.newTenant("stale");
+        TableDef notes = SyncTables.notes(ConflictPolicy.LWW);
+        schemas.apply(tenant, List.of(notes));
+        try (Connection c = stack().connect(); Statement st = c.createStatement()) {
+            for (String sql : CaptureTriggers.dropSql(tenant, notes.name(), true)) {
+                st.execute(sql);
+            }
+            for (String sql : LegacyRowCapture.installSql(tenant, notes)) {
+                st.execute(sql);
+            }
+        }
+        Fixtures.User user = fixtures.mobileUser(tenant);
+        Fixtures.Device device = fixtures.device(tenant, user.id());
+        UUID id = UUID.randomUUID();
+        List<Map<String, Object>> results = new SyncHttp(http, json).push(device,
+                SyncHttp.upsert("notes", id, Map.of("owner", user.id().toString(), "body", "hello"), Instant.now().toString()));
+        assertEquals("applied", results.get(0).get("status"), results.toString());
+        try (Connection c = stack().connect()) {
+            assertEquals(1, count(c, "SELECT count(*) FROM " + Sql.q(tenant.schema(), "posduif_changes")
+                    + " WHERE tbl = 'notes' AND clock IS NOT NULL AND data LIKE '%hello%'"), "one entry, with the push's clock");
+            assertEquals(1, count(c, "SELECT count(*) FROM " + Sql.q(tenant.schema(), "posduif_changes")), "and no other");
+            assertEquals(0, count(c, "SELECT count(*) FROM pg_trigger g JOIN pg_class r ON r.oid = g.tgrelid JOIN pg_namespace n "
+                    + "ON n.oid = r.relnamespace WHERE n.nspname = '" + tenant.schema() + "' AND g.tgname = '" + CaptureTriggers.LEGACY_TRIGGER_NAME + "'"),
+                    "the per-row trigger is gone");
+        }
+    }
+
+    static long count(Connection c, String sql) throws Exception {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
