@@ -207,18 +207,19 @@ public final class CaptureTriggers {
             join.add("x." + Sql.q(k) + " = " + N + "." + Sql.q(k));
         }
         // rows sorted by key: the row locks of one statement are taken in key order
-        // posduif_i: the row's position in the parameter arrays (the prefix keeps it apart from the table's columns)
-        String up = "posduif_x AS MATERIALIZED (SELECT r.*, e.posduif_i FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS e(j, posduif_i), "
+        // the rows zipped with their clocks and old buckets (ROWS FROM walks the three in step);
+        // the prefix keeps those columns apart from the table's
+        String up = "posduif_x AS MATERIALIZED (SELECT r.*, e.posduif_clock, e.posduif_oldb FROM ROWS FROM (jsonb_array_elements(?::jsonb), "
+                + "unnest(?::text[]), unnest(?::text[])) AS e(j, posduif_clock, posduif_oldb), "
                 + "LATERAL jsonb_populate_record(NULL::" + target + ", e.j) AS r), "
-                + "posduif_meta AS MATERIALIZED (SELECT ?::text[] AS clocks, ?::text[] AS oldb), "
                 + "posduif_up AS (INSERT INTO " + target + " (" + colList + ") SELECT " + colList + " FROM posduif_x ORDER BY " + pkCols
                 + " ON CONFLICT (" + pkCols + ") DO " + (sets.isEmpty() ? "NOTHING" : "UPDATE SET " + String.join(", ", sets))
                 + " RETURNING " + target + ".*), ";
         String items = "SELECT " + pkJson(table, N) + " AS pk, false AS deleted, (" + rowJson(table, N) + ")::text AS data, "
-                + "CASE WHEN m.oldb[x.posduif_i] IS NULL THEN '{}'::text[] "
-                + "ELSE ARRAY(SELECT jsonb_array_elements_text(m.oldb[x.posduif_i]::jsonb)) END AS oldb, "
-                + buckets(table, N) + " AS newb, m.clocks[x.posduif_i] AS clock "
-                + "FROM posduif_up " + N + " JOIN posduif_x x ON " + String.join(" AND ", join) + ", posduif_meta m";
+                + "CASE WHEN x.posduif_oldb IS NULL THEN '{}'::text[] "
+                + "ELSE ARRAY(SELECT jsonb_array_elements_text(x.posduif_oldb::jsonb)) END AS oldb, "
+                + buckets(table, N) + " AS newb, x.posduif_clock AS clock "
+                + "FROM posduif_up " + N + " JOIN posduif_x x ON " + String.join(" AND ", join);
         return "WITH " + up + "src AS MATERIALIZED (" + items + "), "
                 + captureTail(tenant, table, "?::jsonb[]", "", "", "src.clock");
     }
