@@ -43,6 +43,10 @@ record PushRequest(List<Op> ops) {
             if (opId.isEmpty() || opId.length() > 128) {
                 throw new ApiException(ErrorCode.VALIDATION_ERROR, at + ".op_id must be 1..128 characters", Map.of("field", at + ".op_id"));
             }
+            if (opId.indexOf('\u0000') >= 0) {
+                // valid JSON ("\u0000"), but PostgreSQL text cannot hold it: the ledger could not record the op
+                throw new ApiException(ErrorCode.VALIDATION_ERROR, at + ".op_id must not contain U+0000", Map.of("field", at + ".op_id"));
+            }
             if (!seen.add(opId)) {
                 throw new ApiException(ErrorCode.VALIDATION_ERROR, "op_id " + opId + " appears twice in one batch", Map.of("field", at + ".op_id"));
             }

@@ -468,6 +468,9 @@ public class PushService {
         // ---- 2. static per-op checks ----
 
         private Valid validate(PushRequest.Op op) {
+            if (containsNul(op.pk()) || containsNul(op.data())) {
+                return reject(op, ErrorCode.INVALID_VALUE, "text may not contain U+0000 (PostgreSQL cannot store it)");
+            }
             TableDef t = schema.table(op.table()).orElse(null);
             if (t == null) {
                 return reject(op, ErrorCode.UNKNOWN_TABLE, "table " + op.table() + " is not declared");
@@ -926,31 +929,39 @@ public class PushService {
          * push (snapshot xmin, as pull's cursor).
          */
         private void addFinish(Pipeline p, String[] cursor) {
-            // the results as final: on the savepoint path the writes before this may have rejected ops
-            List<Map<String, Object>> ledger = new ArrayList<>();
+            // the results as final: on the savepoint path the writes before this may have rejected ops;
+            // bound as parallel arrays (the applied majority has no code or message)
+            int n = request.ops().size() - replayed.size();
+            String[] opIds = new String[n];
+            String[] hashed = new String[n];
+            String[] statuses = new String[n];
+            String[] codes = new String[n];
+            String[] messages = new String[n];
+            int i = 0;
             for (PushRequest.Op op : request.ops()) {
                 if (!replayed.contains(op.opId())) {
                     Map<String, Object> r = results[op.index()];
-                    Map<String, Object> m = new HashMap<>();
-                    m.put("op_id", op.opId());
-                    m.put("h", hashes.get(op.opId()));
-                    m.put("status", r.get("status"));
-                    m.put("code", r.get("code"));
-                    m.put("message", r.get("message"));
-                    ledger.add(m);
+                    opIds[i] = op.opId();
+                    hashed[i] = hashes.get(op.opId());
+                    statuses[i] = (String) r.get("status");
+                    codes[i] = (String) r.get("code");
+                    messages[i] = (String) r.get("message");
+                    i++;
                 }
             }
-            String json = toJson(ledger);
             p.add("WITH l AS (INSERT INTO " + Sql.q(s, "posduif_op_ledger")
                     + " (device_id, op_id, payload_hash, status, code, message) SELECT ?, x.op_id, x.h, x.status, x.code, x.message "
-                    + "FROM jsonb_to_recordset(?::jsonb) AS x(op_id text, h text, status text, code text, message text) ORDER BY x.op_id), "
+                    + "FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS x(op_id, h, status, code, message) "
+                    + "ORDER BY x.op_id COLLATE \"C\"), "
                     + "d AS (INSERT INTO " + Sql.q(s, "posduif_sync_devices") + " (device_id, last_push_at) VALUES (?, now()) "
                     + "ON CONFLICT (device_id) DO UPDATE SET last_push_at = now()) "
                     // and the trigger captures again whatever else the transaction might write
                     + "SELECT log_id, pg_snapshot_xmin(pg_current_snapshot())::text, set_config('" + CaptureTriggers.PUSH_CAPTURE_SETTING
                     + "', '', true) FROM " + Sql.q(s, "posduif_sync_state"), (ps, at) -> {
                 ps.setString(at++, caller.deviceId());
-                ps.setString(at++, json);
+                for (String[] column : new String[][]{opIds, hashed, statuses, codes, messages}) {
+                    ps.setArray(at++, ps.getConnection().createArrayOf("text", column));
+                }
                 ps.setString(at++, caller.deviceId());
                 return at;
             }, rs -> {
@@ -1103,7 +1114,8 @@ public class PushService {
         private Valid reject(PushRequest.Op op, ErrorCode code, String message) {
             Map<String, Object> r = result(op, "rejected");
             r.put("code", code.name());
-            r.put("message", message);
+            // messages quote the client's names, and the ledger keeps them in a text column
+            r.put("message", message.replace('\u0000', '\uFFFD'));
             return null;
         }
     }
@@ -1140,6 +1152,27 @@ public class PushService {
             }
         }
         return out;
+    }
+
+    /** True if a parsed JSON value holds U+0000 in a string or a key. */
+    static boolean containsNul(Object v) {
+        if (v instanceof String str) {
+            return str.indexOf('\u0000') >= 0;
+        }
+        if (v instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (containsNul(e.getKey()) || containsNul(e.getValue())) {
+                    return true;
+                }
+            }
+        } else if (v instanceof List<?> l) {
+            for (Object x : l) {
+                if (containsNul(x)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** {@code [ts_micros,"device","op"]} */

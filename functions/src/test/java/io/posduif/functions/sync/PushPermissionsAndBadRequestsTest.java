@@ -138,6 +138,10 @@ class PushPermissionsAndBadRequestsTest extends StackTest {
         assertError(() -> sync.push(device, fine, badTs), HttpStatus.BAD_REQUEST, "MALFORMED_REQUEST");
         assertError(() -> sync.push(device, fine, badData), HttpStatus.BAD_REQUEST, "MALFORMED_REQUEST");
         assertError(() -> sync.push(device, fine, fine), HttpStatus.BAD_REQUEST, "VALIDATION_ERROR");
+        // PostgreSQL text cannot hold U+0000: refused up front, not a 500 from the ledger insert
+        Map<String, Object> nulOpId = SyncHttp.upsert("notes", UUID.randomUUID(), mine(), TS);
+        nulOpId.put("op_id", "op\u0000id");
+        assertError(() -> sync.push(device, fine, nulOpId), HttpStatus.BAD_REQUEST, "VALIDATION_ERROR");
         List<Map<String, Object>> tooMany = new ArrayList<>();
         for (int i = 0; i < 501; i++) {
             tooMany.add(SyncHttp.upsert("notes", UUID.randomUUID(), mine(), TS));
@@ -151,6 +155,23 @@ class PushPermissionsAndBadRequestsTest extends StackTest {
         Fixtures.User web = fixtures.webUser(tenant);
         assertError(() -> sync.pushRaw(new Fixtures.Device(tenant, web.id(), "x", web.token()), Map.of("ops", List.of(fine))),
                 HttpStatus.UNAUTHORIZED, "WRONG_TOKEN_TYPE");
+    }
+
+    /** U+0000 fits in JSON and Java strings but not in PostgreSQL text or jsonb: that op is rejected, the rest applies. */
+    @Test
+    void aValueWithTheNulCharacterIsRejectedAndTheRestOfTheBatchApplies() {
+        UUID bad = UUID.randomUUID();
+        UUID good = UUID.randomUUID();
+        List<Map<String, Object>> results = sync.push(device,
+                SyncHttp.upsert("notes", bad, mine("body", "a\u0000b"), TS),
+                SyncHttp.upsert("notes", good, mine("body", "fine"), TS),
+                SyncHttp.upsert("no\u0000tes", UUID.randomUUID(), mine(), TS));
+        assertEquals("rejected", results.get(0).get("status"), results.toString());
+        assertEquals("INVALID_VALUE", results.get(0).get("code"), results.toString());
+        assertEquals("applied", results.get(1).get("status"), results.toString());
+        assertEquals("UNKNOWN_TABLE", results.get(2).get("code"), "the name is quoted in the message and the ledger: " + results);
+        assertEquals("0", value("SELECT count(*) FROM $S.notes WHERE id = '" + bad + "'"));
+        assertEquals("fine", value("SELECT body FROM $S.notes WHERE id = '" + good + "'"));
     }
 
     private void sql(String statement) {
