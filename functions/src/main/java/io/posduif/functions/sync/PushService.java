@@ -50,18 +50,23 @@ import java.util.UUID;
  *   <li>read: the transaction settings (origin, realtime marker), the principal's attributes,
  *       the device's status, advisory locks on every touched row key in key order (rows that do
  *       not exist yet are serialised too, and with them every replay of an op that writes a row),
- *       then the ledger rows of the batch's op ids (duplicates, reused op ids), then per table the
- *       rows ({@code FOR UPDATE}) and their change-log entries (row clocks, origin, whether the
- *       device has seen them);</li>
+ *       on a redo the ledger rows of the batch's op ids (duplicates, reused op ids), then per
+ *       table the rows ({@code FOR UPDATE}) and their change-log entries (row clocks, origin,
+ *       whether the device has seen them, which rows have an entry at all);</li>
  *   <li>decide each op in memory, in batch order;</li>
- *   <li>write: the new row clocks handed to capture ({@link CaptureTriggers#CLOCKS_SETTING}), per
- *       table one delete, one tombstone (deletes of rows not held) and one upsert statement (the
- *       capture trigger records the change log set-based, clocks included), manual conflicts,
- *       then the ledger rows with their results, the device's push time and the cursor. The
- *       ledger's key serialises concurrent deliveries of ops that write no row
- *       ({@link LostRace});</li>
+ *   <li>write: per table one delete and one tombstone statement (deletes of rows not held),
+ *       captured by the trigger with their clocks handed over in
+ *       {@link CaptureTriggers#CLOCKS_SETTING}, then one upsert statement per column set that
+ *       records its own change-log entries ({@link CaptureTriggers#pushUpsertSql}), manual
+ *       conflicts, then the ledger rows with their results, the device's push time and the
+ *       cursor;</li>
  *   <li>commit.</li>
  * </ol>
+ * The first attempt takes every op as new and does not read the ledger (a device resends an op
+ * only when an answer was lost). The ledger insert skips op ids it already holds; if it skipped
+ * any (a replay, or a concurrent delivery of the same ops that committed first), the attempt is
+ * rolled back and the push redone with the ledger read ({@link LostRace}). So are pushes that
+ * collide with an entry a writer without push locks recorded meanwhile.
  * Every lookup by key is an index probe with the keys as an array, whatever the statistics.
  */
 @Singleton
@@ -131,14 +136,17 @@ public class PushService {
         Batch batch;
         String cursor;
         for (int attempt = 1; ; attempt++) {
+            // the first attempt assumes every op is new (a device resends an op only when an answer
+            // was lost): it does not read the ledger, and its ledger insert tells whether that held
+            boolean readLedger = attempt > 1;
             try {
-                batch = new Batch(caller, schema, request, false);
+                batch = new Batch(caller, schema, request, false, readLedger);
                 try {
                     cursor = apply(batch);
                 } catch (ConstraintViolated e) {
                     // a row broke a constraint of its table: that transaction is gone whole; redo the batch
                     // with savepoints, which rejects only the offending rows' ops
-                    batch = new Batch(caller, schema, request, true);
+                    batch = new Batch(caller, schema, request, true, readLedger);
                     cursor = apply(batch);
                 }
                 break;
@@ -298,8 +306,16 @@ public class PushService {
         final boolean savepoints;
 
         @SuppressWarnings("unchecked")
-        Batch(Caller caller, TenantSchema schema, PushRequest request, boolean savepoints) {
+        /**
+         * Read the batch's op ids from the ledger before deciding. Without, every op is taken as new,
+         * and the ledger insert, which skips ids it already holds, turns a replay into a
+         * {@link LostRace}: the push is redone with the ledger read.
+         */
+        final boolean readLedger;
+
+        Batch(Caller caller, TenantSchema schema, PushRequest request, boolean savepoints, boolean readLedger) {
             this.savepoints = savepoints;
+            this.readLedger = readLedger;
             this.caller = caller;
             this.schema = schema;
             this.request = request;
@@ -400,12 +416,14 @@ public class PushService {
             for (PushRequest.Op op : request.ops()) {
                 byId.put(op.opId(), op);
             }
-            p.add("SELECT op_id, payload_hash, status, code, message FROM " + Sql.q(s, "posduif_op_ledger")
-                    + " WHERE device_id = ? AND op_id = ANY (?::text[])", (ps, at) -> {
-                ps.setString(at++, caller.deviceId());
-                ps.setArray(at++, c.createArrayOf("text", byId.keySet().toArray()));
-                return at;
-            }, rs -> readLedger(rs, byId));
+            if (readLedger) {
+                p.add("SELECT op_id, payload_hash, status, code, message FROM " + Sql.q(s, "posduif_op_ledger")
+                        + " WHERE device_id = ? AND op_id = ANY (?::text[])", (ps, at) -> {
+                    ps.setString(at++, caller.deviceId());
+                    ps.setArray(at++, c.createArrayOf("text", byId.keySet().toArray()));
+                    return at;
+                }, rs -> readLedger(rs, byId));
+            }
             for (Map.Entry<String, Map<String, Valid>> e : byTable.entrySet()) {
                 TableDef t = e.getValue().values().iterator().next().table();
                 List<String> pkJsons = new ArrayList<>(e.getValue().keySet());
@@ -952,12 +970,12 @@ public class PushService {
             p.add("WITH l AS (INSERT INTO " + Sql.q(s, "posduif_op_ledger")
                     + " (device_id, op_id, payload_hash, status, code, message) SELECT ?, x.op_id, x.h, x.status, x.code, x.message "
                     + "FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS x(op_id, h, status, code, message) "
-                    + "ORDER BY x.op_id COLLATE \"C\"), "
+                    + "ORDER BY x.op_id COLLATE \"C\" ON CONFLICT (device_id, op_id) DO NOTHING RETURNING 1), "
                     + "d AS (INSERT INTO " + Sql.q(s, "posduif_sync_devices") + " (device_id, last_push_at) VALUES (?, now()) "
                     + "ON CONFLICT (device_id) DO UPDATE SET last_push_at = now()) "
                     // and the trigger captures again whatever else the transaction might write
                     + "SELECT log_id, pg_snapshot_xmin(pg_current_snapshot())::text, set_config('" + CaptureTriggers.PUSH_CAPTURE_SETTING
-                    + "', '', true) FROM " + Sql.q(s, "posduif_sync_state"), (ps, at) -> {
+                    + "', '', true), (SELECT count(*) FROM l) FROM " + Sql.q(s, "posduif_sync_state"), (ps, at) -> {
                 ps.setString(at++, caller.deviceId());
                 for (String[] column : new String[][]{opIds, hashed, statuses, codes, messages}) {
                     ps.setArray(at++, ps.getConnection().createArrayOf("text", column));
@@ -966,6 +984,11 @@ public class PushService {
                 return at;
             }, rs -> {
                 rs.next();
+                if (rs.getInt(4) != n) {
+                    // an op id of the batch is in the ledger already: a replay this attempt did not
+                    // read, or a concurrent delivery that committed first
+                    throw new LostRace();
+                }
                 cursor[0] = pull.cursorAt(rs.getLong(1), rs.getString(2));
             });
         }
