@@ -1,6 +1,7 @@
 package io.posduif.functions.auth;
 
 import io.posduif.functions.db.Db;
+import io.posduif.functions.db.PgText;
 import io.posduif.functions.db.Sql;
 import io.posduif.functions.http.ApiException;
 import io.posduif.functions.tenant.TenantId;
@@ -116,9 +117,13 @@ public class WebUsers {
 
     /**
      * The web user linked to an OIDC subject, created on first login. The username is the
-     * preferred one (e.g. the e-mail) when free, else the subject key itself.
+     * preferred one (e.g. the e-mail) when free and storable, else the subject key itself. A subject
+     * PostgreSQL cannot store (U+0000) is VALIDATION_ERROR.
      */
     public WebUser findOrCreateOidc(TenantId tenant, String subjectKey, String preferredUsername) {
+        if (PgText.containsNul(subjectKey)) {
+            throw new ApiException(ErrorCode.VALIDATION_ERROR, "the ID token's subject " + PgText.NUL_REFUSED, Map.of("field", "id_token"));
+        }
         return db.inTransaction(c -> {
             String table = Sql.q(tenant.schema(), "posduif_users");
             try (PreparedStatement ps = c.prepareStatement("SELECT id, username, roles, user_type FROM " + table + " WHERE oidc_subject = ?")) {
@@ -135,7 +140,7 @@ public class WebUsers {
             UUID id = UUID.randomUUID();
             List<String> roles = List.of(Caller.ROLE_WEB);
             for (String candidate : new String[]{preferredUsername, subjectKey}) {
-                if (candidate == null || candidate.isBlank() || candidate.length() > Usernames.MAX_LENGTH) {
+                if (candidate == null || candidate.isBlank() || candidate.length() > Usernames.MAX_LENGTH || PgText.containsNul(candidate)) {
                     continue;
                 }
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table

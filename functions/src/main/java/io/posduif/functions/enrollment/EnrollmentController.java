@@ -24,6 +24,7 @@ import io.posduif.functions.auth.IdentityEvents;
 import io.posduif.functions.auth.RateLimiter;
 import io.posduif.functions.auth.SelfRoutingSecret;
 import io.posduif.functions.auth.WireTime;
+import io.posduif.functions.db.PgText;
 import io.posduif.functions.http.ApiException;
 import io.posduif.protocol.ErrorCode;
 
@@ -110,6 +111,10 @@ class EnrollmentController {
             info = json.writeValueAsString(body.deviceInfo() == null ? Map.of() : body.deviceInfo());
         } catch (IOException e) {
             throw new ApiException(ErrorCode.VALIDATION_ERROR, "device_info must be a JSON object", Map.of("field", "device_info"));
+        }
+        if (PgText.containsNul(body.deviceInfo())) {
+            // the written JSON escapes it, but jsonb refuses the escape
+            throw new ApiException(ErrorCode.VALIDATION_ERROR, "device_info " + PgText.NUL_REFUSED, Map.of("field", "device_info"));
         }
         Enrollments.Completed c = enrollments.complete(body.token(), body.deviceId(), body.username(), info);
         events.deviceEnrolled(c.tenant(), c.userId(), c.deviceId(), body.token());

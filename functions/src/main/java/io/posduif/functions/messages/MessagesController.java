@@ -16,6 +16,7 @@ import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.rules.SecurityRule;
 import io.posduif.functions.auth.Caller;
 import io.posduif.functions.db.Db;
+import io.posduif.functions.db.PgText;
 import io.posduif.functions.db.Sql;
 import io.posduif.functions.http.ApiException;
 import io.posduif.functions.http.GzipBodies;
@@ -86,6 +87,9 @@ class MessagesController {
         }
         if (content.length() > 10_000) {
             throw new ApiException(ErrorCode.VALIDATION_ERROR, "content is limited to 10000 characters", Map.of("field", "content"));
+        }
+        if (PgText.containsNul(content)) {
+            throw new ApiException(ErrorCode.VALIDATION_ERROR, "content " + PgText.NUL_REFUSED, Map.of("field", "content"));
         }
         UUID recipient;
         try {

@@ -1,6 +1,7 @@
 package io.posduif.functions.schema;
 
 import io.micronaut.json.JsonMapper;
+import io.posduif.functions.db.PgText;
 import io.posduif.functions.db.Sql;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -383,6 +384,10 @@ public final class SchemaParser {
             case JSON:
                 try {
                     Object v = JSON.readValue(raw, Object.class);
+                    if (PgText.containsNul(v)) {
+                        bad = "default " + quote(raw) + ": its strings " + PgText.NUL_REFUSED;
+                        break;
+                    }
                     return JSON.writeValueAsString(v);
                 } catch (IOException | RuntimeException e) {
                     break;
@@ -514,6 +519,11 @@ public final class SchemaParser {
             return null;
         }
         if (n instanceof ScalarNode s && !Tag.NULL.equals(s.getTag())) {
+            if (PgText.containsNul(s.getValue())) {
+                // "\0", "\x00" or "\u0000" in a quoted scalar: it would end up in DDL or trigger SQL
+                error(line(n), field, "the value " + PgText.NUL_REFUSED);
+                return null;
+            }
             return s.getValue();
         }
         error(line(n), field, isNull(n) ? "a value is required" : "expected a single value, got a " + kind(n));

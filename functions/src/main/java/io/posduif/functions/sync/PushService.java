@@ -486,8 +486,8 @@ public class PushService {
         // ---- 2. static per-op checks ----
 
         private Valid validate(PushRequest.Op op) {
-            if (containsNul(op.pk()) || containsNul(op.data())) {
-                return reject(op, ErrorCode.INVALID_VALUE, "text may not contain U+0000 (PostgreSQL cannot store it)");
+            if (io.posduif.functions.db.PgText.containsNul(op.pk()) || io.posduif.functions.db.PgText.containsNul(op.data())) {
+                return reject(op, ErrorCode.INVALID_VALUE, "values " + io.posduif.functions.db.PgText.NUL_REFUSED);
             }
             TableDef t = schema.table(op.table()).orElse(null);
             if (t == null) {
@@ -1175,27 +1175,6 @@ public class PushService {
             }
         }
         return out;
-    }
-
-    /** True if a parsed JSON value holds U+0000 in a string or a key. */
-    static boolean containsNul(Object v) {
-        if (v instanceof String str) {
-            return str.indexOf('\u0000') >= 0;
-        }
-        if (v instanceof Map<?, ?> m) {
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (containsNul(e.getKey()) || containsNul(e.getValue())) {
-                    return true;
-                }
-            }
-        } else if (v instanceof List<?> l) {
-            for (Object x : l) {
-                if (containsNul(x)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     /** {@code [ts_micros,"device","op"]} */

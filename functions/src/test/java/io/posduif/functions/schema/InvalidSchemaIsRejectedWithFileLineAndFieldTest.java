@@ -252,7 +252,21 @@ class InvalidSchemaIsRejectedWithFileLineAndFieldTest {
                             columns:
                               id: { type: uuid, primary_key: true }
                               x: { type: text, server_owned: true }
-                        """, "t.yaml:6: tables.things.columns.x.server_owned: applies only to mobile-synced tables"));
+                        """, "t.yaml:6: tables.things.columns.x.server_owned: applies only to mobile-synced tables"),
+                // U+0000 is valid YAML in quoted scalars but PostgreSQL text cannot hold it (and it cuts DDL short)
+                c("NUL in a text default", OK + "      body: { type: text, default: \"a\\0b\" }\n",
+                        "t.yaml:6: tables.things.columns.body.default: the value must not contain U+0000"),
+                c("NUL in a json default", OK + "      meta: { type: json, default: '{\"k\": \"\\u0000\"}' }\n",
+                        "t.yaml:6: tables.things.columns.meta.default: default '{\"k\": \"\\u0000\"}': its strings must not contain U+0000"),
+                c("NUL in a filter literal", """
+                        tables:
+                          things:
+                            sync: mobile-synced
+                            filter: "owner = 'a\\x00'"
+                            columns:
+                              id: { type: uuid, primary_key: true }
+                              owner: { type: text }
+                        """, "t.yaml:4: tables.things.filter: the value must not contain U+0000"));
     }
 
     private static Arguments c(String name, String yaml, String expected) {
