@@ -440,15 +440,14 @@ public class PushService {
                 // CaptureTriggers.CLOCKS_SETTING), origin, commit time, whether the entry is a tombstone,
                 // and whether it is newer than the device's pull cursor and not its own (server-wins and
                 // manual treat that as a change the device has not seen)
-                p.add("SELECT x.i, c.clock, c.origin, c.changed_at, c.deleted, "
+                // the keys are bound (and parsed) once; the = ANY keeps the lookup an index probe per key
+                p.add("WITH x AS MATERIALIZED (SELECT u.pk, u.i FROM unnest(?::jsonb[]) WITH ORDINALITY AS u(pk, i)) "
+                        + "SELECT x.i, c.clock, c.origin, c.changed_at, c.deleted, "
                         + "(c.txid, c.seq) > (coalesce(d.cursor_txid, '0'::xid8), coalesce(d.cursor_seq, 0)) "
-                        + "FROM unnest(?::jsonb[]) WITH ORDINALITY AS x(pk, i) "
-                        + "JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = x.pk AND c.pk = ANY (?::jsonb[]) "
+                        + "FROM x JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = x.pk AND c.pk = ANY (ARRAY(SELECT x.pk FROM x)) "
                         + "LEFT JOIN " + Sql.q(s, "posduif_sync_devices") + " d ON d.device_id = ?", (ps, at) -> {
-                    java.sql.Array arr = c.createArrayOf("jsonb", pkJsons.toArray());
-                    ps.setArray(at++, arr);
+                    ps.setArray(at++, c.createArrayOf("jsonb", pkJsons.toArray()));
                     ps.setString(at++, t.name());
-                    ps.setArray(at++, arr);
                     ps.setString(at++, caller.deviceId());
                     return at;
                 }, rs -> readClocks(t, pkJsons, rs));
