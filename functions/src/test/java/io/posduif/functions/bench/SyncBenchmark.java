@@ -16,6 +16,7 @@ import io.posduif.functions.sync.OwnerFilter;
 import io.posduif.functions.sync.TestSchemas;
 import io.posduif.functions.tenant.TenantId;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -23,6 +24,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -37,9 +39,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadPoolExecutor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -56,8 +59,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  *   <li>pull: one device bootstrapping 100,000 rows in pages of 1,000 over HTTP; beside it the
  *       same pages (same scope index range scan and join) read over JDBC.</li>
  * </ul>
- * Each round also prints the CPU time per 1,000 rows of this JVM (server and simulated devices)
- * and of PostgreSQL. With {@code -Dposduif.pg.statements=true} the embedded PostgreSQL loads
+ * The devices are phones in production, not this JVM, so the pushing devices are simulated as
+ * cheaply as can be, to leave the two cores to the server and PostgreSQL: a thread per device
+ * with a minimal blocking HTTP/1.1 client ({@link KeepAliveHttp}, one keep-alive socket each),
+ * every request (headers and JSON body) encoded before the clock starts, the answer checked for
+ * status 200 and no rejected op without decoding it. The pulling device uses
+ * {@link java.net.http.HttpClient} and parses each page. Before the rounds the server is warmed
+ * up: small then full push batches, then 10-batch rounds until the JIT has compiled for under 5%
+ * of a round's time twice in a row (at most {@code bench.warmup-jit-rounds}, 60, and no sooner
+ * than the first run of the scheduled retention purge, a minute after start-up), so that the
+ * server is measured warm, as one that has been up a while. The measured rounds run on a fresh
+ * tenant (push and raw tables start empty and grow alike; the warm-up tenant's tables are emptied),
+ * and the simulated devices send op ids as the SDK makes them ({@link TimeOrderedOpIds}).
+ * <p>
+ * Each push and raw round also prints the CPU time per 1,000 rows of this JVM (server and
+ * simulated devices; of it, the JIT compiler threads') and of PostgreSQL, and the WAL PostgreSQL
+ * wrote per 1,000 rows. With {@code -Dposduif.pg.statements=true} the embedded PostgreSQL loads
  * pg_stat_statements and the run prints the statements by total time and the tables by rows read
  * sequentially after the push rounds: where a push's database time goes. With
  * {@code -Dbench.profile=/tmp/prof- -Dmaven.test.additionalClasspath=<async-profiler jar>} the push
@@ -74,6 +91,14 @@ class SyncBenchmark extends StackTest {
     static final int ROUNDS = 3;
     static final int WARMUP_REQUESTS = Integer.getInteger("bench.warmup", 8_000);
     static final int WARMUP_FULL_BATCHES = Integer.getInteger("bench.warmup-full", 60);
+    /**
+     * At most this many more warm-up rounds of 10 batches per device, until the JIT settles: on two
+     * cores it took 20 to 45 (one C2 thread, starved by the load, still reaching methods run once
+     * per request, some of them again after deoptimisation); a round takes 1-2 s.
+     */
+    static final int WARMUP_JIT_ROUNDS = Integer.getInteger("bench.warmup-jit-rounds", 60);
+    /** and not shorter than this: Retention's scheduled purge first runs a minute after start-up */
+    static final int WARMUP_MIN_SECONDS = Integer.getInteger("bench.warmup-min-seconds", 65);
 
     @Inject
     Fixtures fixtures;
@@ -86,8 +111,14 @@ class SyncBenchmark extends StackTest {
     @Inject
     EmbeddedServer server;
 
-    /** {JVM, PostgreSQL} CPU ms per 1,000 rows of the last push or raw round. */
+    /** {JVM, PostgreSQL, of which background, JVM's of which JIT compiler threads} CPU ms per 1,000 rows of the last push or raw round. */
     double[] lastCpu;
+    /** WAL kB (all of PostgreSQL's) per 1,000 rows of the last push or raw round. */
+    double lastWal;
+    /** JIT-settling warm-up rounds run, whether the JIT settled in them, and its share of the last one */
+    int warmupRounds;
+    boolean jitSettled;
+    double lastJitShare;
 
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -104,6 +135,7 @@ class SyncBenchmark extends StackTest {
 
     @Test
     void measure() throws Exception {
+        long began = System.nanoTime(); // the server has started by now
         TenantId tenant = fixtures.newTenant("bench");
         schemas.apply(tenant, List.of(items("items")));
         createRawTables(tenant);
@@ -118,41 +150,79 @@ class SyncBenchmark extends StackTest {
         // then full batches until the compiler has caught up with their shape (100-op loops deoptimise
         // code profiled on 5-op ones)
         pushRound(devices, WARMUP_FULL_BATCHES);
+        // the raw side's warm-up comes before the JIT's settling rounds, so that its compiles (and the
+        // recompiles of code the two share: pool, driver) are not left for the first measured push round
+        rawRound(tenant, devices, WARMUP_REQUESTS / DEVICES / 10);
         // and on until the JIT has settled: on two cores a C2 compile queue still draining during the
-        // rounds took up to a third of the JVM's CPU, which a server that has been up a while never pays
+        // rounds took up to a third of the JVM's CPU, which a server that has been up a while never pays.
+        // Settled: compiling for under 5% of a round's wall time (summed over the compiler threads), twice
+        // in a row, and not before the server's first scheduled retention purge (Retention, a minute after
+        // start-up) has run: its new code paths deoptimise hot request code (reactor, micronaut, pgjdbc),
+        // which a server that has been up a while has long been through. Bounded, so that a JIT that never
+        // settles costs a bounded time.
         java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        for (int i = 0; i < 8; i++) {
+        int quiet = 0;
+        for (warmupRounds = 1; warmupRounds <= WARMUP_JIT_ROUNDS; warmupRounds++) {
             long compiled = jit.getTotalCompilationTime();
             long start = System.nanoTime();
             pushRound(devices, 10);
-            double share = (jit.getTotalCompilationTime() - compiled) / ((System.nanoTime() - start) / 1e6);
-            System.out.printf(Locale.ROOT, "warm-up: JIT compiled for %.0f%% of a 10-batch round%n", share * 100);
-            if (share < 0.05) {
+            lastJitShare = (jit.getTotalCompilationTime() - compiled) / ((System.nanoTime() - start) / 1e6);
+            System.out.printf(Locale.ROOT, "warm-up %d: JIT compiled for %.0f%% of a 10-batch round (its compiler threads' CPU: %.0f%% of the JVM's)%n",
+                    warmupRounds, lastJitShare * 100, lastCpu[3] / lastCpu[0] * 100);
+            quiet = lastJitShare < 0.05 ? quiet + 1 : 0;
+            if (quiet >= 2 && System.nanoTime() - began > WARMUP_MIN_SECONDS * 1_000_000_000L) {
+                jitSettled = true;
                 break;
             }
         }
-        rawRound(tenant, devices, WARMUP_REQUESTS / DEVICES / 10);
+        if (!jitSettled) {
+            warmupRounds = WARMUP_JIT_ROUNDS;
+            System.out.printf(Locale.ROOT, "warm-up: the JIT did not settle within %d rounds (last %.0f%%)%n", WARMUP_JIT_ROUNDS, lastJitShare * 100);
+        }
+        System.out.printf(Locale.ROOT, "warm-up: %d JIT rounds, %.0f s in all%n", warmupRounds, (System.nanoTime() - began) / 1e9);
+        // measured on a fresh tenant: the warm-up wrote hundreds of thousands of rows to the push side's
+        // tables and far fewer to raw's; both sides start the rounds with empty tables and grow alike
+        closeConnections();
+        TenantId warm = tenant;
+        tenant = fixtures.newTenant("benchm");
+        schemas.apply(tenant, List.of(items("items")));
+        createRawTables(tenant);
+        devices = new ArrayList<>();
+        for (int i = 0; i < DEVICES; i++) {
+            devices.add(fixtures.device(tenant, fixtures.mobileUser(tenant).id()));
+        }
+        dropTables(warm);
+        // its statements (new schema, new statement texts) prepared on every pooled connection, on both sides alike
+        pushRound(devices, 4);
+        rawRound(tenant, devices, 4);
 
         double[] push = new double[ROUNDS];
         double[] raw = new double[ROUNDS];
         double[][] pushCpu = new double[ROUNDS][];
         double[][] rawCpu = new double[ROUNDS][];
+        double[] pushWal = new double[ROUNDS];
+        double[] rawWal = new double[ROUNDS];
         for (int r = 0; r < ROUNDS; r++) {
             profile("start,event=cpu,interval=1ms,threads");
             push[r] = pushRound(devices, BATCHES_PER_DEVICE);
             profile("stop,collapsed,file=" + System.getProperty("bench.profile", "") + r);
             pushCpu[r] = lastCpu;
+            pushWal[r] = lastWal;
             raw[r] = rawRound(tenant, devices, BATCHES_PER_DEVICE);
             rawCpu[r] = lastCpu;
-            System.out.printf(Locale.ROOT, "round %d: push %,.0f rows/s (CPU ms per 1000 rows: JVM %.1f, PostgreSQL %.1f of which background %.1f); "
-                    + "raw %,.0f rows/s (JVM %.1f, PostgreSQL %.1f of which background %.1f)%n",
-                    r, push[r], pushCpu[r][0], pushCpu[r][1], pushCpu[r][2], raw[r], rawCpu[r][0], rawCpu[r][1], rawCpu[r][2]);
+            rawWal[r] = lastWal;
+            System.out.printf(Locale.ROOT, "round %d: push %,.0f rows/s (per 1000 rows: CPU ms JVM %.1f of which JIT %.1f, PostgreSQL %.1f of which background %.1f; "
+                    + "WAL %.0f kB); raw %,.0f rows/s (JVM %.1f, PostgreSQL %.1f of which background %.1f; WAL %.0f kB)%n",
+                    r, push[r], pushCpu[r][0], pushCpu[r][3], pushCpu[r][1], pushCpu[r][2], pushWal[r],
+                    raw[r], rawCpu[r][0], rawCpu[r][1], rawCpu[r][2], rawWal[r]);
         }
+        closeConnections();
 
+        TenantId measured = tenant;
         if (Integer.getInteger("bench.pause-seconds", 0) > 0) {
             // diagnostics: leave the database as the push rounds left it, for psql (EXPLAIN, auto_explain)
             db.withConnection(c -> {
-                System.out.println("PAUSE " + c.getMetaData().getURL() + " schema " + tenant.schema());
+                System.out.println("PAUSE " + c.getMetaData().getURL() + " schema " + measured.schema());
                 return null;
             });
             Thread.sleep(Integer.getInteger("bench.pause-seconds") * 1000L);
@@ -162,7 +232,7 @@ class SyncBenchmark extends StackTest {
                 try (Statement st = c.createStatement()) {
                     st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
                     try (ResultSet rs = st.executeQuery("SELECT relname, seq_scan, seq_tup_read, idx_scan, n_live_tup FROM pg_stat_user_tables "
-                            + "WHERE schemaname = '" + tenant.schema() + "' ORDER BY seq_tup_read DESC")) {
+                            + "WHERE schemaname = '" + measured.schema() + "' ORDER BY seq_tup_read DESC")) {
                         while (rs.next()) {
                             System.out.printf("PGTAB %s seq_scan=%d seq_tup_read=%d idx_scan=%d live=%d%n", rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5));
                         }
@@ -188,11 +258,14 @@ class SyncBenchmark extends StackTest {
             pull[r] = pullBootstrap(readerDevice);
             rawPull[r] = rawPages(tenant, reader.id());
         }
-        cpuLine = String.format(Locale.ROOT, "CPU per 1,000 pushed rows (median of rounds): push JVM %.0f ms + PostgreSQL %.0f ms; "
-                + "raw JVM %.0f ms + PostgreSQL %.0f ms. The JVM runs the server and the 16 simulated devices; PostgreSQL's "
-                + "background processes (autovacuum, WAL writer, …) took %.0f ms of the push's share.",
-                median(column(pushCpu, 0)), median(column(pushCpu, 1)), median(column(rawCpu, 0)), median(column(rawCpu, 1)),
-                median(column(pushCpu, 2)));
+        cpuLine = String.format(Locale.ROOT, "Per 1,000 pushed rows (median of rounds): push JVM %.0f ms + PostgreSQL %.0f ms CPU, "
+                + "%.0f kB WAL; raw JVM %.0f ms + PostgreSQL %.0f ms CPU, %.0f kB WAL. The JVM runs the server and the %d simulated "
+                + "devices; its JIT compiler threads took %.0f%% of its CPU during the push rounds, PostgreSQL's background processes "
+                + "(autovacuum, WAL writer, …) %.0f ms of the push's. WAL is all the cluster wrote during a round "
+                + "(pg_current_wal_insert_lsn before and after), full-page images included.",
+                median(column(pushCpu, 0)), median(column(pushCpu, 1)), median(pushWal),
+                median(column(rawCpu, 0)), median(column(rawCpu, 1)), median(rawWal), DEVICES,
+                median(column(pushCpu, 3)) / median(column(pushCpu, 0)) * 100, median(column(pushCpu, 2)));
         write(median(push), median(raw), median(pull), median(rawPull), push, raw, pull, rawPull);
     }
 
@@ -220,7 +293,7 @@ class SyncBenchmark extends StackTest {
                     data.put("price", i * 1.5);
                     data.put("done", false);
                     Map<String, Object> op = new LinkedHashMap<>();
-                    op.put("op_id", UUID.randomUUID().toString());
+                    op.put("op_id", opIds.computeIfAbsent(d, x -> new TimeOrderedOpIds()).next());
                     op.put("table", "items");
                     op.put("op", "upsert");
                     op.put("pk", Map.of("id", id.toString()));
@@ -232,20 +305,31 @@ class SyncBenchmark extends StackTest {
             }
             bodies.put(d, mine);
         }
-        ExecutorService pool = Executors.newFixedThreadPool(DEVICES);
+        // and so are the requests, whole (request line, headers, body), and the devices' connections
+        Map<Fixtures.Device, List<byte[]>> requests = new LinkedHashMap<>();
+        for (Fixtures.Device d : devices) {
+            List<byte[]> mine = new ArrayList<>();
+            for (byte[] body : bodies.get(d)) {
+                mine.add(KeepAliveHttp.post("localhost", server.getPort(), "/api/sync/push", d.token(), body));
+            }
+            requests.put(d, mine);
+            connections.computeIfAbsent(d, x -> new KeepAliveHttp("localhost", server.getPort())).connect();
+        }
+        ThreadPoolExecutor pool = (ThreadPoolExecutor) Executors.newFixedThreadPool(DEVICES);
+        pool.prestartAllCoreThreads();
         List<Future<Integer>> fs = new ArrayList<>();
+        long wal0 = walPosition();
         Cpu cpu0 = Cpu.now();
         long t0 = System.nanoTime();
         for (Fixtures.Device d : devices) {
+            KeepAliveHttp conn = connections.get(d);
+            List<byte[]> mine = requests.get(d);
             fs.add(pool.submit(() -> {
                 int rows = 0;
-                for (byte[] body : bodies.get(d)) {
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/api/sync/push"))
-                            .header("Authorization", "Bearer " + d.token()).header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                            HttpResponse.BodyHandlers.ofString());
-                    if (r.statusCode() != 200 || r.body().contains("\"rejected\"")) {
-                        throw new IllegalStateException("push failed: " + r.statusCode() + " " + r.body().substring(0, Math.min(300, r.body().length())));
+                for (byte[] request : mine) {
+                    int status = conn.exchange(request);
+                    if (status != 200 || conn.bodyContains(REJECTED)) {
+                        throw new IllegalStateException("push failed: " + status + " " + conn.bodyText(300));
                     }
                     rows += batchSize;
                 }
@@ -258,8 +342,50 @@ class SyncBenchmark extends StackTest {
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         lastCpu = Cpu.now().perThousandRows(cpu0, total);
+        lastWal = (walPosition() - wal0) / 1024.0 / total * 1000;
         pool.shutdown();
         return total / secs;
+    }
+
+    static final byte[] REJECTED = "\"rejected\"".getBytes(StandardCharsets.US_ASCII);
+
+    /** Each simulated device's op ids, made as the SDK makes them (time-ordered, UUIDv7). */
+    final Map<Fixtures.Device, TimeOrderedOpIds> opIds = new ConcurrentHashMap<>();
+
+    /** The simulated devices' keep-alive connections, one per device, reused across rounds. */
+    final Map<Fixtures.Device, KeepAliveHttp> connections = new ConcurrentHashMap<>();
+
+    @AfterEach
+    void closeConnections() {
+        connections.values().forEach(KeepAliveHttp::close);
+        connections.clear();
+    }
+
+    /**
+     * Where PostgreSQL's WAL is, in bytes: read outside the clock, one query, for the WAL written per
+     * round. The insert position, not pg_current_wal_lsn (the write position): the embedded server
+     * runs with synchronous_commit=off, so the write position trails the commits by up to the WAL
+     * writer's delay.
+     */
+    long walPosition() {
+        return db.withConnection(c -> {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    /** Empties the warm-up tenant's tables, so that its pages leave PostgreSQL's buffers to the measured ones. */
+    void dropTables(TenantId t) {
+        db.withConnection(c -> {
+            try (Statement st = c.createStatement()) {
+                st.execute("TRUNCATE " + String.join(", ", List.of("items", "raw_items", "raw_changes", "raw_scope", "posduif_changes",
+                        "posduif_change_scope", "posduif_op_ledger").stream().map(x -> Sql.q(t.schema(), x)).toList()));
+            }
+            return null;
+        });
     }
 
     void createRawTables(TenantId t) {
@@ -307,8 +433,10 @@ class SyncBenchmark extends StackTest {
             }
             texts.put(d, mine);
         }
-        ExecutorService pool = Executors.newFixedThreadPool(DEVICES);
+        ThreadPoolExecutor pool = (ThreadPoolExecutor) Executors.newFixedThreadPool(DEVICES);
+        pool.prestartAllCoreThreads();
         List<Future<Integer>> fs = new ArrayList<>();
+        long wal0 = walPosition();
         Cpu cpu0 = Cpu.now();
         long t0 = System.nanoTime();
         for (Fixtures.Device d : devices) {
@@ -335,6 +463,7 @@ class SyncBenchmark extends StackTest {
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         lastCpu = Cpu.now().perThousandRows(cpu0, total);
+        lastWal = (walPosition() - wal0) / 1024.0 / total * 1000;
         pool.shutdown();
         return total / secs;
     }
@@ -419,10 +548,11 @@ class SyncBenchmark extends StackTest {
      * CPU time of this JVM and of every PostgreSQL process, from /proc: on two cores the push
      * rate is bound by CPU, so CPU per row says where a push's cost is, HTTP and JSON (JVM) or SQL.
      */
-    record Cpu(long jvmNanos, long pgNanos, long pgBackgroundNanos) {
+    record Cpu(long jvmNanos, long pgNanos, long pgBackgroundNanos, long jitNanos) {
         static Cpu now() {
             long jvm = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
                     .getProcessCpuTime();
+            long jit = compilerCpuNanos();
             long ticks = 0;
             long background = 0;
             try (var dirs = Files.list(Path.of("/proc"))) {
@@ -449,15 +579,44 @@ class SyncBenchmark extends StackTest {
                     }
                 }
             } catch (IOException e) {
-                return new Cpu(jvm, -1, -1);
+                return new Cpu(jvm, -1, -1, jit);
             }
-            return new Cpu(jvm, ticks * 10_000_000L, background * 10_000_000L); // USER_HZ is 100 on Linux
+            return new Cpu(jvm, ticks * 10_000_000L, background * 10_000_000L, jit); // USER_HZ is 100 on Linux
         }
 
-        /** {JVM, PostgreSQL, of which background processes} CPU milliseconds per 1,000 rows since {@code before}. */
+        /**
+         * {JVM, PostgreSQL, of which background processes, JVM's of which JIT compiler threads} CPU
+         * milliseconds per 1,000 rows since {@code before}.
+         */
         double[] perThousandRows(Cpu before, int rows) {
             return new double[]{(jvmNanos - before.jvmNanos) / 1e6 / rows * 1000, (pgNanos - before.pgNanos) / 1e6 / rows * 1000,
-                    (pgBackgroundNanos - before.pgBackgroundNanos) / 1e6 / rows * 1000};
+                    (pgBackgroundNanos - before.pgBackgroundNanos) / 1e6 / rows * 1000, (jitNanos - before.jitNanos) / 1e6 / rows * 1000};
+        }
+
+        /**
+         * CPU time of this JVM's JIT compiler threads (C1, C2) so far, from /proc/self/task: a compiler
+         * thread that has ended (they come and go with the queue) takes its time with it, so this can
+         * undercount; the elapsed time the CompilationMXBean reports overcounts on a loaded machine.
+         */
+        static long compilerCpuNanos() {
+            long ticks = 0;
+            try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+                for (Path t : (Iterable<Path>) tasks::iterator) {
+                    try {
+                        if (!Files.readString(t.resolve("comm")).contains("CompilerThre")) {
+                            continue;
+                        }
+                        String stat = Files.readString(t.resolve("stat"));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    } catch (IOException | RuntimeException gone) {
+                        // the thread ended between listing and reading
+                    }
+                }
+            } catch (IOException e) {
+                return 0;
+            }
+            return ticks * 10_000_000L; // USER_HZ is 100 on Linux
         }
     }
 
@@ -513,9 +672,20 @@ class SyncBenchmark extends StackTest {
 
                 %s
 
-                Both sides are warmed up first (8,000 small and 60 full push batches per run, so the
-                request path runs C2-compiled code as in a server that has been up a while; device
-                bodies are built before the clock starts). Push pays what raw does not: HTTP and JSON
+                The pushing devices are simulated in the same JVM by a minimal blocking HTTP/1.1 client,
+                a thread and one keep-alive socket per device, with every request (headers and JSON
+                body) encoded before the clock starts, so that the load generator takes as little of
+                the two cores as possible (its CPU still counts in the JVM's share above); the pulling
+                device uses java.net.http and parses every page. Both sides are warmed up first
+                (%,d small and %,d full push batches, then rounds of 10 batches per device until the
+                JIT has compiled for under 5%% of a round's time twice in a row and the scheduled
+                retention purge has first run, at most %d rounds: %s), so that the server is measured
+                warm, as one that has been up a while. The rounds then run on a fresh tenant, so that
+                push and raw start from empty tables and grow alike (the warm-up writes far more on
+                the push side), and the devices send op ids as the SDK makes them (UUIDv7,
+                increasing per device).
+
+                Push pays what raw does not: HTTP and JSON
                 both ways, the token and device-status checks, the op ledger (a row per op, written
                 once with its result), advisory locks on row keys (the ledger key serialises replays of ops that write no row), reading rows and their
                 change-log entries (clocks) for conflict decisions, rendering each row's wire JSON from
@@ -524,7 +694,10 @@ class SyncBenchmark extends StackTest {
                 and the device parsing each page; row JSON is rendered once at capture and copied.
                 """, Instant.now().toString().substring(0, 16) + "Z", ROUNDS,
                 push, raw, push / raw, PULL_ROWS, pull, rawPull, pull / rawPull,
-                fmt(pushes), fmt(raws), fmt(pulls), fmt(rawPulls), cpuLine);
+                fmt(pushes), fmt(raws), fmt(pulls), fmt(rawPulls), cpuLine,
+                WARMUP_REQUESTS, WARMUP_FULL_BATCHES, WARMUP_JIT_ROUNDS,
+                jitSettled ? String.format(Locale.ROOT, "this run settled after %d", warmupRounds)
+                        : String.format(Locale.ROOT, "this run did not settle, the last round still compiling for %.0f%% of it", lastJitShare * 100));
         Path doc = Path.of("..", "docs", "benchmarks.md");
         String text = Files.exists(doc) ? Files.readString(doc) : "# Benchmarks\n\n";
         String begin = "<!-- sync:begin (written by functions SyncBenchmark; do not edit by hand) -->\n";
