@@ -4,7 +4,6 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Date;
@@ -57,15 +55,7 @@ class OidcIdTokenLoginTest extends StackTest {
         try {
             key = new RSAKeyGenerator(2048).keyID("k1").generate();
             otherKey = new RSAKeyGenerator(2048).keyID("k1").generate();
-            idp = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            byte[] jwks = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
-            idp.createContext("/certs", ex -> {
-                ex.getResponseHeaders().add("Content-Type", "application/json");
-                ex.sendResponseHeaders(200, jwks.length);
-                ex.getResponseBody().write(jwks);
-                ex.close();
-            });
-            idp.start();
+            idp = io.posduif.functions.support.FakeIdp.serve(key);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -73,7 +63,7 @@ class OidcIdTokenLoginTest extends StackTest {
         p.put("posduif.rate-limit.enabled", "false");
         p.put("posduif.auth.oidc.issuer", ISSUER);
         p.put("posduif.auth.oidc.audience", AUDIENCE);
-        p.put("posduif.auth.oidc.jwks-url", "http://127.0.0.1:" + idp.getAddress().getPort() + "/certs");
+        p.put("posduif.auth.oidc.jwks-url", io.posduif.functions.support.FakeIdp.jwksUrl(idp));
         return p;
     }
 

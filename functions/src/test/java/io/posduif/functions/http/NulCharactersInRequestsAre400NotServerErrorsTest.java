@@ -3,7 +3,6 @@ package io.posduif.functions.http;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -28,7 +27,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -127,15 +125,7 @@ class NulCharactersInRequestsAre400NotServerErrorsTest extends StackTest {
     protected Map<String, String> extraProperties() {
         try {
             idpKey = new RSAKeyGenerator(2048).keyID("k1").generate();
-            idp = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            byte[] jwks = new JWKSet(idpKey.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
-            idp.createContext("/certs", ex -> {
-                ex.getResponseHeaders().add("Content-Type", "application/json");
-                ex.sendResponseHeaders(200, jwks.length);
-                ex.getResponseBody().write(jwks);
-                ex.close();
-            });
-            idp.start();
+            idp = io.posduif.functions.support.FakeIdp.serve(idpKey);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -144,7 +134,7 @@ class NulCharactersInRequestsAre400NotServerErrorsTest extends StackTest {
         p.put("posduif.admin.token", OPERATOR);
         p.put("posduif.auth.oidc.issuer", ISSUER);
         p.put("posduif.auth.oidc.audience", AUDIENCE);
-        p.put("posduif.auth.oidc.jwks-url", "http://127.0.0.1:" + idp.getAddress().getPort() + "/certs");
+        p.put("posduif.auth.oidc.jwks-url", io.posduif.functions.support.FakeIdp.jwksUrl(idp));
         return p;
     }
 
