@@ -150,9 +150,16 @@ class ConsoleIsUsableByKeyboardAndOnAPhoneTest implements ScreenshotOnFailure.Ha
         signIn(PASSWORD);
         browser.await(ExpectedConditions.presenceOfElementLocated(By.id("sign-out")));
         for (String screen : new String[]{"users", "enroll", "devices", "messages", "conflicts", "schema"}) {
-            WebElement link = browser.find("#nav-" + screen);
-            link.click();
-            browser.await(ExpectedConditions.attributeToBe(link, "aria-current", "page"));
+            // located afresh each time: the header re-renders (the live-updates badge), which can replace the
+            // link between finding and clicking it; a click that landed on a replaced link is clicked again
+            By link = By.cssSelector("#nav-" + screen);
+            browser.find("#nav-" + screen).click();
+            try {
+                browser.waiting(java.time.Duration.ofSeconds(3)).until(ExpectedConditions.attributeToBe(link, "aria-current", "page"));
+            } catch (org.openqa.selenium.TimeoutException lost) {
+                browser.find("#nav-" + screen).click();
+                browser.await(ExpectedConditions.attributeToBe(link, "aria-current", "page"));
+            }
             browser.await(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("main h1")));
             long overflow = (Long) browser.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
             assertTrue(overflow <= 0, screen + " scrolls sideways by " + overflow + "px");
