@@ -206,9 +206,9 @@ public final class CaptureTriggers {
         for (String k : table.primaryKey()) {
             join.add("x." + Sql.q(k) + " = " + N + "." + Sql.q(k));
         }
-        // rows sorted by key: the row locks of one statement are taken in key order
-        // the rows zipped with their clocks and old buckets (ROWS FROM walks the three in step);
-        // the prefix keeps those columns apart from the table's
+        // the rows zipped with their clocks and old buckets (ROWS FROM walks the three in step; the
+        // prefix keeps those columns apart from the table's), inserted in key order so that the row
+        // locks of one statement are taken in key order
         String up = "posduif_x AS MATERIALIZED (SELECT r.*, e.posduif_clock, e.posduif_oldb FROM ROWS FROM (jsonb_array_elements(?::jsonb), "
                 + "unnest(?::text[]), unnest(?::text[])) AS e(j, posduif_clock, posduif_oldb), "
                 + "LATERAL jsonb_populate_record(NULL::" + target + ", e.j) AS r), "

@@ -3,6 +3,7 @@ package io.posduif.functions.sync;
 import io.micronaut.json.JsonMapper;
 import io.posduif.functions.auth.Caller;
 import io.posduif.functions.db.Db;
+import io.posduif.functions.db.PgText;
 import io.posduif.functions.db.Sql;
 import io.posduif.functions.http.ApiException;
 import io.posduif.functions.realtime.RealtimeEvent;
@@ -305,7 +306,6 @@ public class PushService {
         /** Write each table's rows under a savepoint, row by row after a violation (the retry after one). */
         final boolean savepoints;
 
-        @SuppressWarnings("unchecked")
         /**
          * Read the batch's op ids from the ledger before deciding. Without, every op is taken as new,
          * and the ledger insert, which skips ids it already holds, turns a replay into a
@@ -313,6 +313,7 @@ public class PushService {
          */
         final boolean readLedger;
 
+        @SuppressWarnings("unchecked")
         Batch(Caller caller, TenantSchema schema, PushRequest request, boolean savepoints, boolean readLedger) {
             this.savepoints = savepoints;
             this.readLedger = readLedger;
@@ -485,8 +486,8 @@ public class PushService {
         // ---- 2. static per-op checks ----
 
         private Valid validate(PushRequest.Op op) {
-            if (io.posduif.functions.db.PgText.containsNul(op.pk()) || io.posduif.functions.db.PgText.containsNul(op.data())) {
-                return reject(op, ErrorCode.INVALID_VALUE, "values " + io.posduif.functions.db.PgText.NUL_REFUSED);
+            if (PgText.containsNul(op.pk()) || PgText.containsNul(op.data())) {
+                return reject(op, ErrorCode.INVALID_VALUE, "values " + PgText.NUL_REFUSED);
             }
             TableDef t = schema.table(op.table()).orElse(null);
             if (t == null) {
@@ -803,34 +804,43 @@ public class PushService {
                     return at;
                 }, null);
             }
-            List<TableWrite> all = new ArrayList<>(captured);
-            all.addAll(selfCaptured);
+            // the trigger captures the deletes and tombstones; from the upserts on it stands aside
             List<TableDef> pipelined = new ArrayList<>();
             if (savepoints) {
+                // each write on its own, under savepoints; the settings outside them (a set_config
+                // inside a savepoint is undone with it)
                 p.run(c);
-                p = new Pipeline();
-                for (TableWrite w : all) {
-                    if (w == (selfCaptured.isEmpty() ? null : selfCaptured.get(0))) {
-                        addPushCapture(p);
-                        p.run(c);
-                        p = new Pipeline();
-                    }
+                for (TableWrite w : captured) {
                     apply(c, w);
                 }
-            } else {
-                for (TableWrite w : all) {
-                    if (!selfCaptured.isEmpty() && w == selfCaptured.get(0)) {
-                        addPushCapture(p);
-                    }
-                    p.add(w.sql(), (ps, at) -> w.bind().bind(c, ps, at, w.states()), null);
-                    pipelined.add(w.table());
+                if (!selfCaptured.isEmpty()) {
+                    Pipeline setting = new Pipeline();
+                    addPushCapture(setting);
+                    setting.run(c);
                 }
+                for (TableWrite w : selfCaptured) {
+                    apply(c, w);
+                }
+                p = new Pipeline();
+            } else {
+                addWrites(c, p, captured, pipelined);
+                if (!selfCaptured.isEmpty()) {
+                    addPushCapture(p);
+                }
+                addWrites(c, p, selfCaptured, pipelined);
             }
             addConflicts(p);
             addFinish(p, cursor);
             runGuarded(c, p, pipelined);
             recordTouched();
             return cursor[0];
+        }
+
+        private void addWrites(Connection c, Pipeline p, List<TableWrite> writes, List<TableDef> pipelined) {
+            for (TableWrite w : writes) {
+                p.add(w.sql(), (ps, at) -> w.bind().bind(c, ps, at, w.states()), null);
+                pipelined.add(w.table());
+            }
         }
 
         /** From here on the transaction's own statements are not captured by the trigger: they capture themselves. */
@@ -993,9 +1003,8 @@ public class PushService {
         }
 
         /**
-         * The clock of every row this batch writes, handed to capture in the transaction setting
-         * {@link CaptureTriggers#CLOCKS_SETTING} before the writes whose capture stores them in the
-         * change log; null when nothing is written.
+         * The clocks of the rows of {@code writes} (the trigger-captured deletes and tombstones), handed
+         * to capture in the transaction setting {@link CaptureTriggers#CLOCKS_SETTING} before those writes.
          */
         private String clocksJson(List<TableWrite> writes) {
             List<Map<String, Object>> clocks = new ArrayList<>();
@@ -1049,12 +1058,7 @@ public class PushService {
                 ps.execute();
                 return;
             } catch (SQLException e) {
-                if (isLostRace(e)) {
-                    throw new LostRace();
-                }
-                if (!violatesTableConstraint(e, t)) {
-                    throw e;
-                }
+                requireTableConstraint(e, t);
                 undo(c, "posduif_write");
             }
             for (RowState st : w.states()) {
@@ -1062,12 +1066,7 @@ public class PushService {
                     w.bind().bind(c, ps, 1, List.of(st));
                     ps.execute();
                 } catch (SQLException e) {
-                    if (isLostRace(e)) {
-                        throw new LostRace();
-                    }
-                    if (!violatesTableConstraint(e, t)) {
-                        throw e;
-                    }
+                    requireTableConstraint(e, t);
                     undo(c, "posduif_row");
                     rejectRow(st, e);
                     continue;
@@ -1075,6 +1074,16 @@ public class PushService {
                 try (Statement release = c.createStatement()) {
                     release.execute("RELEASE SAVEPOINT posduif_row");
                 }
+            }
+        }
+
+        /** A failed write on the savepoint path: a row's violation of {@code t} is handled, a lost race redoes the push, anything else fails it. */
+        private void requireTableConstraint(SQLException e, TableDef t) throws SQLException {
+            if (isLostRace(e)) {
+                throw new LostRace();
+            }
+            if (!violatesTableConstraint(e, t)) {
+                throw e;
             }
         }
 
