@@ -295,7 +295,8 @@ public final class CaptureTriggers {
         return "coalesce((" + t.filter().bucketsSql(ref) + ")::text[], '{}'::text[])";
     }
 
-    private static String pkJson(TableDef t, String ref) {
+    /** The row's key as capture records it in {@code posduif_changes.pk}, from the row aliased {@code ref}. */
+    static String pkJson(TableDef t, String ref) {
         List<String> pairs = new ArrayList<>();
         for (String k : t.primaryKey()) {
             ColumnDef col = t.column(k).orElseThrow(() -> new IllegalArgumentException("pk column not declared: " + k));

@@ -52,8 +52,8 @@ import java.util.UUID;
  *       the device's status, advisory locks on every touched row key in key order (rows that do
  *       not exist yet are serialised too, and with them every replay of an op that writes a row),
  *       on a redo the ledger rows of the batch's op ids (duplicates, reused op ids), then per
- *       table the rows ({@code FOR UPDATE}) and their change-log entries (row clocks, origin,
- *       whether the device has seen them, which rows have an entry at all);</li>
+ *       table the rows ({@code FOR UPDATE}) with their change-log entries (row clocks, origin,
+ *       whether the device has seen them), and the entries of rows an op deletes (tombstones);</li>
  *   <li>decide each op in memory, in batch order;</li>
  *   <li>write: per table one delete and one tombstone statement (deletes of rows not held),
  *       captured by the trigger with their clocks handed over in
@@ -64,10 +64,12 @@ import java.util.UUID;
  *   <li>commit.</li>
  * </ol>
  * The first attempt takes every op as new and does not read the ledger (a device resends an op
- * only when an answer was lost). The ledger insert skips op ids it already holds; if it skipped
- * any (a replay, or a concurrent delivery of the same ops that committed first), the attempt is
- * rolled back and the push redone with the ledger read ({@link LostRace}). So are pushes that
- * collide with an entry a writer without push locks recorded meanwhile.
+ * only when an answer was lost), and takes a row it writes anew as one without a change-log
+ * entry (few rows are written again after their delete). The ledger's key refuses an op id it
+ * already holds (a replay, or a concurrent delivery of the same ops that committed first), the
+ * log's row key an entry the push did not read (a tombstone, or the entry of a writer without
+ * push locks that committed meanwhile): the attempt is rolled back and the push redone with the
+ * ledger read and every key's entry probed ({@link LostRace}).
  * Every lookup by key is an index probe with the keys as an array, whatever the statistics.
  */
 @Singleton
@@ -138,16 +140,17 @@ public class PushService {
         String cursor;
         for (int attempt = 1; ; attempt++) {
             // the first attempt assumes every op is new (a device resends an op only when an answer
-            // was lost): it does not read the ledger, and its ledger insert tells whether that held
-            boolean readLedger = attempt > 1;
+            // was lost) and every row it writes anew never had an entry; the keys of the ledger and
+            // the change log tell whether that held (see Batch#redo)
+            boolean redo = attempt > 1;
             try {
-                batch = new Batch(caller, schema, request, false, readLedger);
+                batch = new Batch(caller, schema, request, false, redo);
                 try {
                     cursor = apply(batch);
                 } catch (ConstraintViolated e) {
                     // a row broke a constraint of its table: that transaction is gone whole; redo the batch
                     // with savepoints, which rejects only the offending rows' ops
-                    batch = new Batch(caller, schema, request, true, readLedger);
+                    batch = new Batch(caller, schema, request, true, redo);
                     cursor = apply(batch);
                 }
                 break;
@@ -307,16 +310,19 @@ public class PushService {
         final boolean savepoints;
 
         /**
-         * Read the batch's op ids from the ledger before deciding. Without, every op is taken as new,
-         * and the ledger insert, which skips ids it already holds, turns a replay into a
-         * {@link LostRace}: the push is redone with the ledger read.
+         * A redo after a {@link LostRace}. The first attempt takes every op as new and every row
+         * missing from its table as one without a change-log entry: it does not read the ledger,
+         * and probes the log only for rows in the table and for deletes. The ledger's key turns a
+         * replay into a lost race, the log's row key a row that had an entry after all (a
+         * tombstone, or an entry a writer without push locks recorded meanwhile). A redo reads
+         * the batch's op ids from the ledger and probes the log for every key.
          */
-        final boolean readLedger;
+        final boolean redo;
 
         @SuppressWarnings("unchecked")
-        Batch(Caller caller, TenantSchema schema, PushRequest request, boolean savepoints, boolean readLedger) {
+        Batch(Caller caller, TenantSchema schema, PushRequest request, boolean savepoints, boolean redo) {
             this.savepoints = savepoints;
-            this.readLedger = readLedger;
+            this.redo = redo;
             this.caller = caller;
             this.schema = schema;
             this.request = request;
@@ -417,7 +423,7 @@ public class PushService {
             for (PushRequest.Op op : request.ops()) {
                 byId.put(op.opId(), op);
             }
-            if (readLedger) {
+            if (redo) {
                 p.add("SELECT op_id, payload_hash, status, code, message FROM " + Sql.q(s, "posduif_op_ledger")
                         + " WHERE device_id = ? AND op_id = ANY (?::text[])", (ps, at) -> {
                     ps.setString(at++, caller.deviceId());
@@ -425,33 +431,61 @@ public class PushService {
                     return at;
                 }, rs -> readLedger(rs, byId));
             }
+            Map<String, Set<String>> deleted = new HashMap<>();
+            for (Valid v : valid) {
+                if (v.op().kind() == PushRequest.Kind.DELETE) {
+                    deleted.computeIfAbsent(v.table().name(), k -> new LinkedHashSet<>()).add(v.pkJson());
+                }
+            }
             for (Map.Entry<String, Map<String, Valid>> e : byTable.entrySet()) {
                 TableDef t = e.getValue().values().iterator().next().table();
                 List<String> pkJsons = new ArrayList<>(e.getValue().keySet());
-                String pkCols = String.join(", ", t.primaryKey().stream().map(Sql::q).toList());
-                String cols = String.join(", ", t.columns().stream().map(col -> Sql.q(col.name())).toList());
+                String pkCols = String.join(", ", t.primaryKey().stream().map(k -> "t." + Sql.q(k)).toList());
+                String cols = String.join(", ", t.columns().stream().map(col -> "t." + Sql.q(col.name())).toList());
                 List<Map<String, Object>> pks = new ArrayList<>();
                 for (String pj : pkJsons) {
                     pks.add(toDb(t, rows.get(key(t.name(), pj)).pk));
                 }
                 String pksJson = toJson(pks);
-                p.add("SELECT " + cols + " FROM " + Sql.q(s, t.name()) + " WHERE " + keyPredicate(t) + " ORDER BY " + pkCols + " FOR UPDATE",
-                        (ps, at) -> bindKeys(ps, at, t, pksJson), rs -> readRows(t, rs));
-                // the rows' change-log entries: their conflict clock (the last push's, see
-                // CaptureTriggers.CLOCKS_SETTING), origin, commit time, whether the entry is a tombstone,
-                // and whether it is newer than the device's pull cursor and not its own (server-wins and
-                // manual treat that as a change the device has not seen)
-                // the keys are bound (and parsed) once; the = ANY keeps the lookup an index probe per key
+                // the rows (FOR UPDATE) with their change-log entries: their conflict clock (the last
+                // push's, see CaptureTriggers.CLOCKS_SETTING), origin, commit time, and whether the
+                // entry is newer than the device's pull cursor and not its own (server-wins and manual
+                // treat that as a change the device has not seen). A row that is not in the table is
+                // probed in the log only when an op deletes it (a tombstone decides whether that delete
+                // is newer) or on a redo: a row written anew usually never had an entry. If it had (a
+                // tombstone, or an entry a writer without push locks recorded meanwhile), the push's
+                // own entry collides with it and the push is redone with every key probed (LostRace).
+                p.add("SELECT " + cols + ", c.clock, c.origin, c.changed_at, c.deleted, "
+                        + "(c.txid, c.seq) > (coalesce(d.cursor_txid, '0'::xid8), coalesce(d.cursor_seq, 0)) "
+                        + "FROM " + Sql.q(s, t.name()) + " t "
+                        + "LEFT JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = " + CaptureTriggers.pkJson(t, "t") + " "
+                        + "LEFT JOIN " + Sql.q(s, "posduif_sync_devices") + " d ON d.device_id = ? "
+                        + "WHERE " + keyPredicate(t, "t.") + " ORDER BY " + pkCols + " FOR UPDATE OF t",
+                        (ps, at) -> {
+                            ps.setString(at++, t.name());
+                            ps.setString(at++, caller.deviceId());
+                            return bindKeys(ps, at, t, pksJson);
+                        }, rs -> readRows(t, rs));
+                List<String> probed = redo ? pkJsons : new ArrayList<>(deleted.getOrDefault(t.name(), Set.of()));
+                if (probed.isEmpty()) {
+                    continue;
+                }
+                // the entries of rows that may not be in the table (tombstones); the keys are bound
+                // (and parsed) once, and the = ANY keeps the lookup an index probe per key
                 p.add("WITH x AS MATERIALIZED (SELECT u.pk, u.i FROM unnest(?::jsonb[]) WITH ORDINALITY AS u(pk, i)) "
                         + "SELECT x.i, c.clock, c.origin, c.changed_at, c.deleted, "
                         + "(c.txid, c.seq) > (coalesce(d.cursor_txid, '0'::xid8), coalesce(d.cursor_seq, 0)) "
                         + "FROM x JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = x.pk AND c.pk = ANY (ARRAY(SELECT x.pk FROM x)) "
                         + "LEFT JOIN " + Sql.q(s, "posduif_sync_devices") + " d ON d.device_id = ?", (ps, at) -> {
-                    ps.setArray(at++, c.createArrayOf("jsonb", pkJsons.toArray()));
+                    ps.setArray(at++, c.createArrayOf("jsonb", probed.toArray()));
                     ps.setString(at++, t.name());
                     ps.setString(at++, caller.deviceId());
                     return at;
-                }, rs -> readClocks(t, pkJsons, rs));
+                }, rs -> {
+                    while (rs.next()) {
+                        readEntry(rows.get(key(t.name(), probed.get(rs.getInt(1) - 1))), rs, 2);
+                    }
+                });
             }
             p.run(c);
             if (attributes[0] == null) {
@@ -564,7 +598,9 @@ public class PushService {
 
         // ---- 3. current state ----
 
+        /** The rows in the table, each with its change-log entry if it has one (see {@link #readEntry}). */
         private void readRows(TableDef t, ResultSet rs) throws SQLException {
+            int entryAt = t.columns().size() + 1;
             while (rs.next()) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 int i = 1;
@@ -580,29 +616,33 @@ public class PushService {
                     st.row = row;
                     st.startRow = row;
                     st.existedAtStart = true;
+                    if (rs.getTimestamp(entryAt + 2) != null) {
+                        readEntry(st, rs, entryAt);
+                    }
                 }
             }
         }
 
-        private void readClocks(TableDef t, List<String> pkJsons, ResultSet rs) throws SQLException {
-            while (rs.next()) {
-                RowState st = rows.get(key(t.name(), pkJsons.get(rs.getInt(1) - 1)));
-                String clock = rs.getString(2);
-                String origin = rs.getString(3);
-                Instant changedAt = rs.getTimestamp(4).toInstant();
-                if (clock != null) {
-                    parseClock(clock, st);
-                } else {
-                    st.base = new Clock(changedAt, origin == null ? "" : origin, "");
-                }
-                if (origin == null) {
-                    // the last write came from the web API or SQL: it is as new as its commit
-                    st.base = Clock.max(st.base, new Clock(changedAt, "", ""));
-                }
-                st.hasEntry = true;
-                st.tombstone = st.row == null && rs.getBoolean(5);
-                st.changedUnseen = rs.getBoolean(6) && !caller.deviceId().equals(origin);
+        /**
+         * A row's change-log entry, from the columns at {@code at}: clock, origin, commit time,
+         * whether it is a tombstone, whether it is newer than the device's cursor.
+         */
+        private void readEntry(RowState st, ResultSet rs, int at) throws SQLException {
+            String clock = rs.getString(at);
+            String origin = rs.getString(at + 1);
+            Instant changedAt = rs.getTimestamp(at + 2).toInstant();
+            if (clock != null) {
+                parseClock(clock, st);
+            } else {
+                st.base = new Clock(changedAt, origin == null ? "" : origin, "");
             }
+            if (origin == null) {
+                // the last write came from the web API or SQL: it is as new as its commit
+                st.base = Clock.max(st.base, new Clock(changedAt, "", ""));
+            }
+            st.hasEntry = true;
+            st.tombstone = st.row == null && rs.getBoolean(at + 3);
+            st.changedUnseen = rs.getBoolean(at + 4) && !caller.deviceId().equals(origin);
         }
 
         // ---- 4. decisions ----
@@ -979,12 +1019,12 @@ public class PushService {
             p.add("WITH l AS (INSERT INTO " + Sql.q(s, "posduif_op_ledger")
                     + " (device_id, op_id, payload_hash, status, code, message) SELECT ?, x.op_id, x.h, x.status, x.code, x.message "
                     + "FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS x(op_id, h, status, code, message) "
-                    + "ORDER BY x.op_id COLLATE \"C\" ON CONFLICT (device_id, op_id) DO NOTHING RETURNING 1), "
+                    + "ORDER BY x.op_id COLLATE \"C\"), "
                     + "d AS (INSERT INTO " + Sql.q(s, "posduif_sync_devices") + " (device_id, last_push_at) VALUES (?, now()) "
                     + "ON CONFLICT (device_id) DO UPDATE SET last_push_at = now()) "
                     // and the trigger captures again whatever else the transaction might write
                     + "SELECT log_id, pg_snapshot_xmin(pg_current_snapshot())::text, set_config('" + CaptureTriggers.PUSH_CAPTURE_SETTING
-                    + "', '', true), (SELECT count(*) FROM l) FROM " + Sql.q(s, "posduif_sync_state"), (ps, at) -> {
+                    + "', '', true) FROM " + Sql.q(s, "posduif_sync_state"), (ps, at) -> {
                 ps.setString(at++, caller.deviceId());
                 for (String[] column : new String[][]{opIds, hashed, statuses, codes, messages}) {
                     ps.setArray(at++, ps.getConnection().createArrayOf("text", column));
@@ -993,11 +1033,6 @@ public class PushService {
                 return at;
             }, rs -> {
                 rs.next();
-                if (rs.getInt(4) != n) {
-                    // an op id of the batch is in the ledger already: a replay this attempt did not
-                    // read, or a concurrent delivery that committed first
-                    throw new LostRace();
-                }
                 cursor[0] = pull.cursorAt(rs.getLong(1), rs.getString(2));
             });
         }
@@ -1114,12 +1149,18 @@ public class PushService {
          * every push read the whole table.
          */
         private String keyPredicate(TableDef t) {
+            return keyPredicate(t, "");
+        }
+
+        /** {@link #keyPredicate(TableDef)} with the table's columns qualified by {@code alias} (as {@code "t."}). */
+        private String keyPredicate(TableDef t, String alias) {
             String from = " FROM jsonb_populate_recordset(NULL::" + Sql.q(s, t.name()) + ", ?::jsonb) AS x";
             String first = Sql.q(t.primaryKey().get(0));
-            String out = first + " = ANY (ARRAY(SELECT x." + first + from + "))";
+            String out = alias + first + " = ANY (ARRAY(SELECT x." + first + from + "))";
             if (t.primaryKey().size() > 1) {
                 String pkCols = String.join(", ", t.primaryKey().stream().map(Sql::q).toList());
-                out += " AND (" + pkCols + ") IN (SELECT " + pkCols + from + ")";
+                String mine = String.join(", ", t.primaryKey().stream().map(k -> alias + Sql.q(k)).toList());
+                out += " AND (" + mine + ") IN (SELECT " + pkCols + from + ")";
             }
             return out;
         }

@@ -196,6 +196,16 @@ class SyncBenchmark extends StackTest {
         pushRound(devices, 4);
         rawRound(tenant, devices, 4);
 
+        if (Boolean.getBoolean("posduif.pg.statements")) {
+            // the statement figures are of the measured rounds only
+            db.withConnection(c -> {
+                try (Statement st = c.createStatement()) {
+                    st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+                    st.execute("SELECT pg_stat_statements_reset()");
+                }
+                return null;
+            });
+        }
         double[] push = new double[ROUNDS];
         double[] raw = new double[ROUNDS];
         double[][] pushCpu = new double[ROUNDS][];
