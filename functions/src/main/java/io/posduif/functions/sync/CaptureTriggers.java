@@ -225,6 +225,41 @@ public final class CaptureTriggers {
     }
 
     /**
+     * {@link #pushUpsertSql} for the most common write of all, rows that are new and given whole:
+     * every column of the table is set, no row was in the table or had a change-log entry when the
+     * push read them. Then the rows as the statement writes them are the rows it reads from its
+     * input (no column is left to a default, and an update on conflict sets every column), so their
+     * entries are rendered from the input: no rows returned and joined back, no previous entry
+     * probed or compacted, no buckets left. The entries are the trigger's, as in pushUpsertSql. If
+     * a row had an entry after all (a tombstone, or a concurrent writer's), its insert breaks
+     * {@code posduif_changes_row_key} and the push is redone.
+     *
+     * <p>Parameters, in order: the rows as a JSON array; {@code text[]} of their clocks.
+     */
+    static String pushInsertSql(TenantId tenant, TableDef table) {
+        String s = tenant.schema();
+        String target = Sql.q(s, table.name());
+        String colList = String.join(", ", table.columns().stream().map(c -> Sql.q(c.name())).toList());
+        String pkCols = String.join(", ", table.primaryKey().stream().map(Sql::q).toList());
+        List<String> sets = table.columns().stream().map(ColumnDef::name).filter(col -> !table.primaryKey().contains(col))
+                .map(col -> Sql.q(col) + " = EXCLUDED." + Sql.q(col)).toList();
+        String r = "posduif_r";
+        return "WITH posduif_x AS MATERIALIZED (SELECT " + r + ".*, " + pkJson(table, r) + " AS posduif_pk, ("
+                + rowJson(table, r) + ")::text AS posduif_data, " + buckets(table, r) + " AS posduif_newb, e.posduif_clock "
+                + "FROM ROWS FROM (jsonb_array_elements(?::jsonb), unnest(?::text[])) AS e(j, posduif_clock), "
+                + "LATERAL jsonb_populate_record(NULL::" + target + ", e.j) AS " + r + "), "
+                + "posduif_up AS (INSERT INTO " + target + " (" + colList + ") SELECT " + colList + " FROM posduif_x ORDER BY " + pkCols
+                + " ON CONFLICT (" + pkCols + ") DO " + (sets.isEmpty() ? "NOTHING" : "UPDATE SET " + String.join(", ", sets)) + "), "
+                + "ins AS (INSERT INTO " + Sql.q(s, "posduif_changes") + " (txid, seq, tbl, pk, deleted, data, buckets, removed, origin, clock) "
+                + "SELECT pg_current_xact_id(), nextval(" + literal(Sql.q(s, "posduif_change_seq")) + "), " + literal(table.name())
+                + ", x.posduif_pk, false, x.posduif_data, x.posduif_newb, '{}'::text[], nullif(current_setting('posduif.origin', true), ''), "
+                + "x.posduif_clock FROM posduif_x x RETURNING txid, seq, buckets) "
+                + "INSERT INTO " + Sql.q(s, "posduif_change_scope") + " (bucket, txid, seq) SELECT u.b, ins.txid, ins.seq FROM ins, "
+                + "unnest(CASE WHEN cardinality(ins.buckets) <= 1 THEN ins.buckets "
+                + "ELSE ARRAY(SELECT DISTINCT d.b FROM unnest(ins.buckets) AS d(b)) END) AS u(b)";
+    }
+
+    /**
      * Compaction, entries and scope rows of the captured rows {@code src}; {@code prevKeys} is the
      * array of keys whose previous entry is looked up and replaced.
      */

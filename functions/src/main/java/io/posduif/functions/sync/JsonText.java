@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 
 import java.io.IOException;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -34,12 +35,95 @@ final class JsonText {
 
     /** The tree as JSON, maps in their iteration order. */
     static String of(Object tree) {
+        if (tree instanceof List<?> l && flatRows(l)) {
+            StringBuilder sb = new StringBuilder(l.size() * 128).append('[');
+            for (int i = 0; i < l.size(); i++) {
+                if (i > 0) {
+                    sb.append(',');
+                }
+                flatMap(sb, (Map<?, ?>) l.get(i));
+            }
+            return sb.append(']').toString();
+        }
+        if (tree instanceof Map<?, ?> m && flat(m)) {
+            return flatMap(new StringBuilder(64), m).toString();
+        }
         return write(tree, false);
     }
 
     /** The tree as JSON with every map's keys in ascending order: one text per content, for hashing. */
     static String sorted(Object tree) {
         return write(tree, true);
+    }
+
+    /** {@link #sorted}'s UTF-8 bytes, written to {@code out} (a digest) without a string in between. */
+    static void sorted(Object tree, OutputStream out) {
+        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            value(g, tree, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ---- flat maps by hand ----
+    // Most texts a push writes are flat: a key ({"id": "…"}) per op, a row per written row. Written
+    // by hand they cost a fraction of a generator's; only values whose text is plainly the same as
+    // the generator's take this path (strings that need no escape, integers, booleans, null, finite
+    // doubles, which both write as Double.toString), anything else goes to the generator.
+
+    private static boolean flatRows(List<?> l) {
+        for (Object o : l) {
+            if (!(o instanceof Map<?, ?> m) || !flat(m)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean flat(Map<?, ?> m) {
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            if (!(e.getKey() instanceof String k) || !plain(k)) {
+                return false;
+            }
+            Object v = e.getValue();
+            boolean ok = v == null || v instanceof Boolean || v instanceof Long || v instanceof Integer
+                    || (v instanceof String str && plain(str))
+                    || (v instanceof Double d && Double.isFinite(d));
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Written as is between quotes: no quote, backslash, control character or lone surrogate. */
+    private static boolean plain(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static StringBuilder flatMap(StringBuilder sb, Map<?, ?> m) {
+        sb.append('{');
+        boolean first = true;
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            sb.append('"').append((String) e.getKey()).append("\":");
+            Object v = e.getValue();
+            if (v instanceof String str) {
+                sb.append('"').append(str).append('"');
+            } else {
+                sb.append(v);
+            }
+        }
+        return sb.append('}');
     }
 
     private static String write(Object tree, boolean sortKeys) {

@@ -830,8 +830,21 @@ public class PushService {
             for (Map.Entry<String, Map<Set<String>, List<RowState>>> e : upserts.entrySet()) {
                 TableDef t = tables.get(e.getKey());
                 for (Map.Entry<Set<String>, List<RowState>> g : e.getValue().entrySet()) {
-                    selfCaptured.add(new TableWrite(t, CaptureTriggers.pushUpsertSql(caller.tenant(), t, g.getKey()), g.getValue(),
-                            (conn, ps, at, sts) -> bindUpsert(conn, ps, at, t, sts)));
+                    // rows new and whole (see CaptureTriggers.pushInsertSql) apart from the rest
+                    List<RowState> fresh = new ArrayList<>();
+                    List<RowState> rest = new ArrayList<>();
+                    boolean whole = g.getKey().size() == t.columns().size();
+                    for (RowState st : g.getValue()) {
+                        (whole && !st.existedAtStart && !st.hasEntry ? fresh : rest).add(st);
+                    }
+                    if (!fresh.isEmpty()) {
+                        selfCaptured.add(new TableWrite(t, CaptureTriggers.pushInsertSql(caller.tenant(), t), fresh,
+                                (conn, ps, at, sts) -> bindInsert(conn, ps, at, t, sts)));
+                    }
+                    if (!rest.isEmpty()) {
+                        selfCaptured.add(new TableWrite(t, CaptureTriggers.pushUpsertSql(caller.tenant(), t, g.getKey()), rest,
+                                (conn, ps, at, sts) -> bindUpsert(conn, ps, at, t, sts)));
+                    }
                 }
             }
             String[] cursor = new String[1];
@@ -913,6 +926,17 @@ public class PushService {
             ps.setArray(at++, c.createArrayOf("text", clocks));
             ps.setArray(at++, c.createArrayOf("text", oldBuckets));
             ps.setArray(at++, c.createArrayOf("jsonb", prev.toArray()));
+            return at;
+        }
+
+        /** The parameters of {@link CaptureTriggers#pushInsertSql}: the rows and their clocks. */
+        private int bindInsert(Connection c, PreparedStatement ps, int at, TableDef t, List<RowState> sts) throws SQLException {
+            String[] clocks = new String[sts.size()];
+            for (int i = 0; i < sts.size(); i++) {
+                clocks[i] = clockText(sts.get(i));
+            }
+            ps.setString(at++, rowsJson(sts, st -> toDb(t, st.row)));
+            ps.setArray(at++, c.createArrayOf("text", clocks));
             return at;
         }
 
@@ -1292,7 +1316,9 @@ public class PushService {
      * op was parsed from the request's JSON, so it holds only values {@link JsonText} writes.
      */
     private static String hash(Map<String, Object> raw) {
-        return HexFormat.of().formatHex(sha256().digest(JsonText.sorted(raw).getBytes(StandardCharsets.UTF_8)));
+        MessageDigest md = sha256();
+        JsonText.sorted(raw, new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), md));
+        return HexFormat.of().formatHex(md.digest());
     }
 
     private static final MessageDigest SHA_256;
