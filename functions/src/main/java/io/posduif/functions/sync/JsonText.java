@@ -13,6 +13,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -35,95 +36,104 @@ final class JsonText {
 
     /** The tree as JSON, maps in their iteration order. */
     static String of(Object tree) {
-        if (tree instanceof List<?> l && flatRows(l)) {
-            StringBuilder sb = new StringBuilder(l.size() * 128).append('[');
-            for (int i = 0; i < l.size(); i++) {
-                if (i > 0) {
-                    sb.append(',');
-                }
-                flatMap(sb, (Map<?, ?>) l.get(i));
-            }
-            return sb.append(']').toString();
-        }
-        if (tree instanceof Map<?, ?> m && flat(m)) {
-            return flatMap(new StringBuilder(64), m).toString();
-        }
-        return write(tree, false);
+        StringBuilder sb = new StringBuilder(256);
+        return byHand(sb, tree, false) ? sb.toString() : write(tree, false);
     }
 
     /** The tree as JSON with every map's keys in ascending order: one text per content, for hashing. */
     static String sorted(Object tree) {
-        return write(tree, true);
+        StringBuilder sb = new StringBuilder(256);
+        return byHand(sb, tree, true) ? sb.toString() : write(tree, true);
     }
 
-    /** {@link #sorted}'s UTF-8 bytes, written to {@code out} (a digest) without a string in between. */
+    /** {@link #sorted}'s UTF-8 bytes, written to {@code out} (a digest). */
     static void sorted(Object tree, OutputStream out) {
-        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
-            value(g, tree, true);
+        StringBuilder sb = new StringBuilder(256);
+        try {
+            if (byHand(sb, tree, true)) {
+                out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+                value(g, tree, true);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    // ---- flat maps by hand ----
-    // Most texts a push writes are flat: a key ({"id": "…"}) per op, a row per written row. Written
-    // by hand they cost a fraction of a generator's; only values whose text is plainly the same as
-    // the generator's take this path (strings that need no escape, integers, booleans, null, finite
-    // doubles, which both write as Double.toString), anything else goes to the generator.
+    // ---- plain trees by hand ----
+    // Most texts a push writes are plain: a key ({"id": "…"}) per op, a row per written row, the op
+    // itself for its hash. Written by hand they cost a fraction of a generator's. Only values whose
+    // text is plainly the generator's take this path: strings that need no escape (no quote,
+    // backslash, control character or lone surrogate), integers, booleans, null, finite doubles
+    // (both write Double.toString), maps with string keys, lists. At any other value the hand-written
+    // text is dropped and the generator writes the whole tree.
 
-    private static boolean flatRows(List<?> l) {
-        for (Object o : l) {
-            if (!(o instanceof Map<?, ?> m) || !flat(m)) {
-                return false;
+    private static final Comparator<Map.Entry<?, ?>> KEY_ORDER = (a, b) -> String.valueOf(a.getKey()).compareTo(String.valueOf(b.getKey()));
+
+    /** Appends the tree to {@code sb}; false, with {@code sb} partly written, at a value the generator must write. */
+    private static boolean byHand(StringBuilder sb, Object v, boolean sortKeys) {
+        if (v instanceof String str) {
+            return string(sb, str);
+        } else if (v == null) {
+            sb.append("null");
+            return true;
+        } else if (v instanceof Map<?, ?> m) {
+            Collection<? extends Map.Entry<?, ?>> entries = m.entrySet();
+            if (sortKeys && m.size() > 1) {
+                List<Map.Entry<?, ?>> sorted = new ArrayList<>(entries);
+                sorted.sort(KEY_ORDER);
+                entries = sorted;
             }
+            sb.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : entries) {
+                if (!first) {
+                    sb.append(',');
+                }
+                first = false;
+                if (!(e.getKey() instanceof String k) || !string(sb, k)) {
+                    return false;
+                }
+                sb.append(':');
+                if (!byHand(sb, e.getValue(), sortKeys)) {
+                    return false;
+                }
+            }
+            sb.append('}');
+            return true;
+        } else if (v instanceof List<?> l) {
+            sb.append('[');
+            for (int i = 0; i < l.size(); i++) {
+                if (i > 0) {
+                    sb.append(',');
+                }
+                if (!byHand(sb, l.get(i), sortKeys)) {
+                    return false;
+                }
+            }
+            sb.append(']');
+            return true;
+        } else if (v instanceof Long || v instanceof Integer || v instanceof Boolean) {
+            sb.append(v);
+            return true;
+        } else if (v instanceof Double d && Double.isFinite(d)) {
+            sb.append(d.doubleValue());
+            return true;
         }
-        return true;
+        return false;
     }
 
-    private static boolean flat(Map<?, ?> m) {
-        for (Map.Entry<?, ?> e : m.entrySet()) {
-            if (!(e.getKey() instanceof String k) || !plain(k)) {
-                return false;
-            }
-            Object v = e.getValue();
-            boolean ok = v == null || v instanceof Boolean || v instanceof Long || v instanceof Integer
-                    || (v instanceof String str && plain(str))
-                    || (v instanceof Double d && Double.isFinite(d));
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Written as is between quotes: no quote, backslash, control character or lone surrogate. */
-    private static boolean plain(String s) {
+    private static boolean string(StringBuilder sb, String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
                 return false;
             }
         }
+        sb.append('"').append(s).append('"');
         return true;
-    }
-
-    private static StringBuilder flatMap(StringBuilder sb, Map<?, ?> m) {
-        sb.append('{');
-        boolean first = true;
-        for (Map.Entry<?, ?> e : m.entrySet()) {
-            if (!first) {
-                sb.append(',');
-            }
-            first = false;
-            sb.append('"').append((String) e.getKey()).append("\":");
-            Object v = e.getValue();
-            if (v instanceof String str) {
-                sb.append('"').append(str).append('"');
-            } else {
-                sb.append(v);
-            }
-        }
-        return sb.append('}');
     }
 
     private static String write(Object tree, boolean sortKeys) {
