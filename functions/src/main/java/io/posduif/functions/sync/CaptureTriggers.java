@@ -234,6 +234,11 @@ public final class CaptureTriggers {
      * a row had an entry after all (a tombstone, or a concurrent writer's), its insert breaks
      * {@code posduif_changes_row_key} and the push is redone.
      *
+     * <p>Where {@link #inputIsEntryData} holds, an entry's data is the input row's own jsonb as
+     * text, not the written row rendered again: PostgreSQL prints both alike, as long as the input
+     * has each value in the form the column prints it in (PushService writes REAL values as
+     * PostgreSQL prints a double precision).
+     *
      * <p>Parameters, in order: the rows as a JSON array; {@code text[]} of their clocks.
      */
     static String pushInsertSql(TenantId tenant, TableDef table) {
@@ -244,8 +249,9 @@ public final class CaptureTriggers {
         List<String> sets = table.columns().stream().map(ColumnDef::name).filter(col -> !table.primaryKey().contains(col))
                 .map(col -> Sql.q(col) + " = EXCLUDED." + Sql.q(col)).toList();
         String r = "posduif_r";
-        return "WITH posduif_x AS MATERIALIZED (SELECT " + r + ".*, " + pkJson(table, r) + " AS posduif_pk, ("
-                + rowJson(table, r) + ")::text AS posduif_data, " + buckets(table, r) + " AS posduif_newb, e.posduif_clock "
+        String data = inputIsEntryData(table) ? "e.j::text" : "(" + rowJson(table, r) + ")::text";
+        return "WITH posduif_x AS MATERIALIZED (SELECT " + r + ".*, " + pkJson(table, r) + " AS posduif_pk, "
+                + data + " AS posduif_data, " + buckets(table, r) + " AS posduif_newb, e.posduif_clock "
                 + "FROM ROWS FROM (jsonb_array_elements(?::jsonb), unnest(?::text[])) AS e(j, posduif_clock), "
                 + "LATERAL jsonb_populate_record(NULL::" + target + ", e.j) AS " + r + "), "
                 + "posduif_up AS (INSERT INTO " + target + " (" + colList + ") SELECT " + colList + " FROM posduif_x ORDER BY " + pkCols
@@ -257,6 +263,25 @@ public final class CaptureTriggers {
                 + "INSERT INTO " + Sql.q(s, "posduif_change_scope") + " (bucket, txid, seq) SELECT u.b, ins.txid, ins.seq FROM ins, "
                 + "unnest(CASE WHEN cardinality(ins.buckets) <= 1 THEN ins.buckets "
                 + "ELSE ARRAY(SELECT DISTINCT d.b FROM unnest(ins.buckets) AS d(b)) END) AS u(b)";
+    }
+
+    /**
+     * Whether a whole input row, as jsonb, prints as capture renders the written row: the wire form
+     * of every column type but blobs (hex in the input, base64 on the wire), timestamps and dates
+     * (rendered by to_char, whose years are not Java's outside 1000..9999) is the form to_jsonb
+     * prints it in, and jsonb prints keys in its own order whatever order they came in.
+     */
+    static boolean inputIsEntryData(TableDef table) {
+        for (ColumnDef c : table.columns()) {
+            switch (c.type()) {
+                case BLOB, TIMESTAMP, DATE -> {
+                    return false;
+                }
+                default -> {
+                }
+            }
+        }
+        return true;
     }
 
     /**

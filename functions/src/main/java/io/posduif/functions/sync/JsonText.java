@@ -67,7 +67,7 @@ final class JsonText {
     // itself for its hash. Written by hand they cost a fraction of a generator's. Only values whose
     // text is plainly the generator's take this path: strings that need no escape (no quote,
     // backslash, control character or lone surrogate), integers, booleans, null, finite doubles
-    // (both write Double.toString), maps with string keys, lists. At any other value the hand-written
+    // (both write Double.toString), BigDecimals (both write toString), maps with string keys, lists. At any other value the hand-written
     // text is dropped and the generator writes the whole tree.
 
     private static final Comparator<Map.Entry<?, ?>> KEY_ORDER = (a, b) -> String.valueOf(a.getKey()).compareTo(String.valueOf(b.getKey()));
@@ -120,6 +120,9 @@ final class JsonText {
             return true;
         } else if (v instanceof Double d && Double.isFinite(d)) {
             sb.append(d.doubleValue());
+            return true;
+        } else if (v instanceof BigDecimal b) {
+            sb.append(b);
             return true;
         }
         return false;

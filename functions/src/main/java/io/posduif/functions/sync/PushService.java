@@ -834,8 +834,10 @@ public class PushService {
                     List<RowState> fresh = new ArrayList<>();
                     List<RowState> rest = new ArrayList<>();
                     boolean whole = g.getKey().size() == t.columns().size();
+                    boolean inputIsData = CaptureTriggers.inputIsEntryData(t);
                     for (RowState st : g.getValue()) {
-                        (whole && !st.existedAtStart && !st.hasEntry ? fresh : rest).add(st);
+                        boolean isFresh = whole && !st.existedAtStart && !st.hasEntry && (!inputIsData || pgRealsHold(st.row));
+                        (isFresh ? fresh : rest).add(st);
                     }
                     if (!fresh.isEmpty()) {
                         selfCaptured.add(new TableWrite(t, CaptureTriggers.pushInsertSql(caller.tenant(), t), fresh,
@@ -935,7 +937,7 @@ public class PushService {
             for (int i = 0; i < sts.size(); i++) {
                 clocks[i] = clockText(sts.get(i));
             }
-            ps.setString(at++, rowsJson(sts, st -> toDb(t, st.row)));
+            ps.setString(at++, rowsJson(sts, CaptureTriggers.inputIsEntryData(t) ? st -> pgReals(st.row) : st -> toDb(t, st.row)));
             ps.setArray(at++, c.createArrayOf("text", clocks));
             return at;
         }
@@ -1248,6 +1250,39 @@ public class PushService {
             }
         }
         return out;
+    }
+
+    /**
+     * The row with its doubles as PostgreSQL prints a double precision (to_jsonb, and so capture):
+     * shortest digits, no ".0" of an integral value. Double.toString has the same shortest digits;
+     * as a BigDecimal without trailing zeros it prints them without the ".0" (1.0 as 1, 1.0E-5 as
+     * 0.00001, 1.0E21 as 1E+21: jsonb keeps the scale of what it reads, so each reads as the value
+     * and scale PostgreSQL's own text would). The table gets the same double either way.
+     */
+    private static Map<String, Object> pgReals(Map<String, Object> row) {
+        Map<String, Object> out = null;
+        for (Map.Entry<String, Object> e : row.entrySet()) {
+            if (e.getValue() instanceof Double d) {
+                if (out == null) {
+                    out = new LinkedHashMap<>(row);
+                }
+                out.put(e.getKey(), new java.math.BigDecimal(Double.toString(d)).stripTrailingZeros());
+            }
+        }
+        return out == null ? row : out;
+    }
+
+    /**
+     * Whether {@link #pgReals} keeps the row's doubles: a negative zero would become zero (a
+     * BigDecimal has no sign of zero), and non-finite values have no JSON form.
+     */
+    private static boolean pgRealsHold(Map<String, Object> row) {
+        for (Object v : row.values()) {
+            if (v instanceof Double d && (!Double.isFinite(d) || Double.doubleToRawLongBits(d) == Double.doubleToRawLongBits(-0.0))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code [ts_micros,"device","op"]} */

@@ -74,6 +74,15 @@ class PushRecordsTheEntriesTheTriggerWouldTest extends StackTest {
                       a: { type: text, primary_key: true }
                       b: { type: integer, primary_key: true }
                       v: { type: json }
+                  readings:
+                    sync: mobile-synced
+                    columns:
+                      id: { type: uuid, primary_key: true }
+                      v: { type: real }
+                      n: { type: integer }
+                      ok: { type: boolean }
+                      note: { type: text }
+                      doc: { type: json }
                 """).atVersion(1).tables();
     }
 
@@ -89,6 +98,7 @@ class PushRecordsTheEntriesTheTriggerWouldTest extends StackTest {
         Fixtures.User user = fixtures.mobileUser(pushed);
         Fixtures.Device device = fixtures.device(pushed, user.id());
         SyncHttp sync = new SyncHttp(http, json);
+        List<UUID> readingIds = new ArrayList<>();
         UUID[] ids = new UUID[10];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = UUID.randomUUID();
@@ -108,6 +118,7 @@ class PushRecordsTheEntriesTheTriggerWouldTest extends StackTest {
                 List<Map<String, Object>> ops = new ArrayList<>();
                 Set<Object> cards = new LinkedHashSet<>();
                 Set<List<Object>> pairs = new LinkedHashSet<>();
+                Set<UUID> readings = new LinkedHashSet<>();
                 Set<UUID> live = liveCards(a, pushed);
                 // deletes only of rows the server holds: a delete of a row it never had records a
                 // tombstone, which plain SQL cannot mirror
@@ -122,7 +133,23 @@ class PushRecordsTheEntriesTheTriggerWouldTest extends StackTest {
                 for (int k = 0, m = 1 + rnd.nextInt(8); k < m; k++) {
                     ts = ts.plusMillis(1 + rnd.nextInt(5));
                     UUID id = ids[rnd.nextInt(ids.length)];
-                    if (rnd.nextInt(8) == 0) {
+                    if (rnd.nextInt(6) == 0) {
+                        // whole rows whose entries are their input (CaptureTriggers.inputIsEntryData):
+                        // doubles of every shape, strings that need escapes, nested JSON
+                        UUID rid = readingIds.isEmpty() || rnd.nextBoolean() ? UUID.randomUUID() : readingIds.get(rnd.nextInt(readingIds.size()));
+                        if (!readings.add(rid)) {
+                            continue;
+                        }
+                        readingIds.add(rid);
+                        Map<String, Object> data = new LinkedHashMap<>();
+                        data.put("doc", rnd.nextBoolean() ? null : Map.of("x", REALS[rnd.nextInt(REALS.length)], "s", "a\"b\n", "l", List.of(1, 2.5)));
+                        data.put("note", rnd.nextBoolean() ? null : "n\"" + rnd.nextInt(9) + "\\ é\u2028😀\t");
+                        data.put("ok", rnd.nextBoolean());
+                        data.put("n", rnd.nextBoolean() ? null : rnd.nextLong());
+                        data.put("v", rnd.nextInt(5) == 0 ? null : REALS[rnd.nextInt(REALS.length)]);
+                        data.put("id", rid.toString());
+                        ops.add(SyncHttp.upsert("readings", rid, data, ts.toString()));
+                    } else if (rnd.nextInt(8) == 0) {
                         Map<String, Object> op = new LinkedHashMap<>();
                         op.put("op_id", UUID.randomUUID().toString());
                         op.put("table", "pairs");
@@ -172,7 +199,7 @@ class PushRecordsTheEntriesTheTriggerWouldTest extends StackTest {
                 for (Map<String, Object> r : results) {
                     assertTrue(Set.of("applied").contains(r.get("status")), "round " + round + ": " + r + " for " + ops);
                 }
-                mirror(a, pushed, b, twin, device.deviceId(), cards, pairs);
+                mirror(a, pushed, b, twin, device.deviceId(), cards, pairs, readings);
                 assertEquals(StatementCaptureAgreesWithRowCaptureTest.log(b, twin), StatementCaptureAgreesWithRowCaptureTest.log(a, pushed),
                         "change log after push " + round + " " + ops);
                 assertEquals(StatementCaptureAgreesWithRowCaptureTest.scopes(b, twin), StatementCaptureAgreesWithRowCaptureTest.scopes(a, pushed),
@@ -189,8 +216,8 @@ class PushRecordsTheEntriesTheTriggerWouldTest extends StackTest {
     }
 
     /** Writes the pushed tenant's current rows of the given keys to the twin with plain SQL, in one transaction. */
-    static void mirror(Connection a, TenantId from, Connection b, TenantId to, String origin, Set<Object> cards, Set<List<Object>> pairs)
-            throws Exception {
+    static void mirror(Connection a, TenantId from, Connection b, TenantId to, String origin, Set<Object> cards, Set<List<Object>> pairs,
+                       Set<UUID> readings) throws Exception {
         try (Statement st = b.createStatement()) {
             st.execute("SELECT set_config('posduif.origin', '" + origin + "', true)");
         }
@@ -224,9 +251,20 @@ class PushRecordsTheEntriesTheTriggerWouldTest extends StackTest {
                 up.executeUpdate();
             }
         }
+        for (UUID id : readings) {
+            try (PreparedStatement up = b.prepareStatement("INSERT INTO " + Sql.q(to.schema(), "readings") + " SELECT * FROM "
+                    + Sql.q(from.schema(), "readings") + " WHERE id = ? ON CONFLICT (id) DO UPDATE SET v = EXCLUDED.v, n = EXCLUDED.n, "
+                    + "ok = EXCLUDED.ok, note = EXCLUDED.note, doc = EXCLUDED.doc")) {
+                up.setObject(1, id);
+                up.executeUpdate();
+            }
+        }
         a.commit();
         b.commit();
     }
+
+    /** Doubles whose text differs between Java and PostgreSQL unless written with care: integral, tiny, huge, zeros. */
+    static final Double[] REALS = {1.5, 3.0, -2.0, 0.1, 1e-5, 1.0e21, 1.2345678901234567e-300, 123456789.0, 0.0, -0.0, 100.0, 2.5e-7, Math.PI};
 
     static void forgetEntry(Connection c, TenantId t, UUID id) throws Exception {
         try (PreparedStatement ps = c.prepareStatement("WITH e AS (DELETE FROM " + Sql.q(t.schema(), "posduif_changes")
