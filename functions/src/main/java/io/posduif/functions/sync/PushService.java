@@ -236,6 +236,8 @@ public class PushService {
         final String pkJson;
         final Map<String, Object> pk;
         Map<String, Object> row;
+        /** The buckets of {@link #row} as the batch left it (set with it by decide). */
+        Set<String> buckets;
         Map<String, Object> startRow;
         boolean existedAtStart;
         boolean tombstone;
@@ -533,7 +535,7 @@ public class PushService {
             if (!t.deviceWritable()) {
                 return reject(op, ErrorCode.TABLE_READ_ONLY, "devices may not write " + t.name());
             }
-            if (!op.pk().keySet().equals(new HashSet<>(t.primaryKey()))) {
+            if (op.pk().size() != t.primaryKey().size() || !op.pk().keySet().containsAll(t.primaryKey())) {
                 return reject(op, ErrorCode.PK_MISMATCH, "pk must have exactly " + t.primaryKey());
             }
             Map<String, Object> pk = new LinkedHashMap<>();
@@ -679,13 +681,16 @@ public class PushService {
                 return;
             }
             // upsert: server-owned columns may be echoed back unchanged, never changed
-            Map<String, Object> data = new LinkedHashMap<>(v.data());
+            Map<String, Object> data = v.data();
             for (ColumnDef col : t.columns()) {
                 if (col.serverOwned() && data.containsKey(col.name())) {
                     Object current = st.row == null ? null : st.row.get(col.name());
                     if (!Objects.equals(current, data.get(col.name()))) {
                         reject(op, ErrorCode.SERVER_OWNED_COLUMN, col.name() + " is owned by the server");
                         return;
+                    }
+                    if (data == v.data()) {
+                        data = new LinkedHashMap<>(data);
                     }
                     data.remove(col.name());
                 }
@@ -737,7 +742,8 @@ public class PushService {
                     }
                 }
             }
-            if (!Scopes.visible(t, merged, principalBuckets)) {
+            Set<String> buckets = Scopes.bucketsOfRow(t, merged);
+            if (!Scopes.visible(buckets, principalBuckets)) {
                 reject(op, ErrorCode.OUT_OF_SCOPE, "the row would leave this device's scope");
                 return;
             }
@@ -754,6 +760,7 @@ public class PushService {
                 st.fields = new TreeMap<>();
             }
             st.row = merged;
+            st.buckets = buckets;
             st.tombstone = false;
             st.dirty = true;
             st.applied.add(op);
@@ -949,7 +956,7 @@ public class PushService {
                     continue;
                 }
                 if (st.row != null) {
-                    touchedBuckets.addAll(Scopes.bucketsOfRow(st.table, st.row));
+                    touchedBuckets.addAll(st.buckets);
                     upserted.computeIfAbsent(st.table.name(), k -> new ArrayList<>()).add(st.row);
                 }
                 touchedBuckets.addAll(st.startBuckets());

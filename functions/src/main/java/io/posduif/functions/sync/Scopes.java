@@ -94,7 +94,12 @@ public class Scopes {
 
     /** True if the row (wire values) is inside the principal's scope. */
     public static boolean visible(TableDef t, Map<String, Object> row, Collection<String> principalBuckets) {
-        for (String b : bucketsOfRow(t, row)) {
+        return visible(bucketsOfRow(t, row), principalBuckets);
+    }
+
+    /** True if a row in {@code rowBuckets} is inside the principal's scope. */
+    public static boolean visible(Collection<String> rowBuckets, Collection<String> principalBuckets) {
+        for (String b : rowBuckets) {
             if (principalBuckets.contains(b)) {
                 return true;
             }

@@ -86,9 +86,9 @@ class SyncBenchmark extends StackTest {
 
     static final int DEVICES = Integer.getInteger("bench.devices", 16);
     static final int BATCH = 100;
-    static final int BATCHES_PER_DEVICE = Integer.getInteger("bench.batches", 20);
+    static final int BATCHES_PER_DEVICE = Integer.getInteger("bench.batches", 100);
     static final int PULL_ROWS = Integer.getInteger("bench.pull-rows", 100_000);
-    static final int ROUNDS = 3;
+    static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
     static final int WARMUP_REQUESTS = Integer.getInteger("bench.warmup", 8_000);
     static final int WARMUP_FULL_BATCHES = Integer.getInteger("bench.warmup-full", 60);
     /**
@@ -671,7 +671,8 @@ class SyncBenchmark extends StackTest {
                 ## Sync
 
                 Measured by `SyncBenchmark` (`./mvnw -B -pl functions test -Dtest=SyncBenchmark -Dsurefire.failIfNoSpecifiedTests=false`),
-                embedded PostgreSQL and the functions server in one JVM on this 2-core machine, %s. Median of %d rounds.
+                embedded PostgreSQL and the functions server in one JVM on this 2-core machine, %s. Median of %d rounds,
+                push and raw alternating, each round %,d batches of 100 per device (%,d rows).
 
                 | measure | sync | raw PostgreSQL over JDBC | ratio |
                 | --- | ---: | ---: | ---: |
@@ -695,14 +696,14 @@ class SyncBenchmark extends StackTest {
                 the push side), and the devices send op ids as the SDK makes them (UUIDv7,
                 increasing per device).
 
-                Push pays what raw does not: HTTP and JSON
-                both ways, the token and device-status checks, the op ledger (a row per op, written
-                once with its result), advisory locks on row keys (the ledger key serialises replays of ops that write no row), reading rows and their
-                change-log entries (clocks) for conflict decisions, rendering each row's wire JSON from
-                the table, and the statement-level capture trigger (compaction lookup + change-log and
-                scope inserts). Pull pays HTTP, a REPEATABLE READ snapshot per page, the principal's scope,
-                and the device parsing each page; row JSON is rendered once at capture and copied.
-                """, Instant.now().toString().substring(0, 16) + "Z", ROUNDS,
+                Push pays what raw does not: HTTP and JSON both ways, the token and device-status
+                checks, the op ledger (a row per op, written once with its result), advisory locks on
+                row keys, reading the rows `FOR UPDATE` with their change-log entries (clocks) for
+                conflict decisions, each entry's clock and origin, and the bookkeeping that keeps the
+                capture trigger out of the push's own statements. Pull pays HTTP, a REPEATABLE READ
+                snapshot per page, the principal's scope, and the device parsing each page; row JSON
+                is rendered once at capture and copied.
+                """, Instant.now().toString().substring(0, 16) + "Z", ROUNDS, BATCHES_PER_DEVICE, BATCHES_PER_DEVICE * BATCH * DEVICES,
                 push, raw, push / raw, PULL_ROWS, pull, rawPull, pull / rawPull,
                 fmt(pushes), fmt(raws), fmt(pulls), fmt(rawPulls), cpuLine,
                 WARMUP_REQUESTS, WARMUP_FULL_BATCHES, WARMUP_JIT_ROUNDS,
