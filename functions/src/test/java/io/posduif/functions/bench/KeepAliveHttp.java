@@ -43,6 +43,11 @@ final class KeepAliveHttp implements Closeable {
     }
 
     /** A whole request: request line, Host, Authorization, Content-Type and Content-Length headers, then the body. */
+    static byte[] get(String host, int port, String pathAndQuery, String bearerToken) {
+        return ("GET " + pathAndQuery + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nAuthorization: Bearer " + bearerToken
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
     static byte[] post(String host, int port, String path, String bearerToken, byte[] json) {
         byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nAuthorization: Bearer " + bearerToken
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + json.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -118,6 +123,11 @@ final class KeepAliveHttp implements Closeable {
             return true;
         }
         return false;
+    }
+
+    /** The last body's bytes. */
+    byte[] body() {
+        return Arrays.copyOf(body, bodyLength);
     }
 
     /** The last body decoded as UTF-8, cut at {@code max} chars. */

@@ -20,10 +20,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,8 +59,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * cheaply as can be, to leave the two cores to the server and PostgreSQL: a thread per device
  * with a minimal blocking HTTP/1.1 client ({@link KeepAliveHttp}, one keep-alive socket each),
  * every request (headers and JSON body) encoded before the clock starts, the answer checked for
- * status 200 and no rejected op without decoding it. The pulling device uses
- * {@link java.net.http.HttpClient} and parses each page. Before the rounds the server is warmed
+ * status 200 and no rejected op without decoding it. The pulling device uses the same client and
+ * reads each page with a streaming parse (the changes counted, each one's text skipped over, as
+ * raw reads each row's columns as text); both sides of pull bootstrap {@code bench.pull-warmup}
+ * (5) times first, on statistics analysed after the seed. Before the rounds the server is warmed
  * up: small then full push batches, then 10-batch rounds until the JIT has compiled for under 5%
  * of a round's time twice in a row (at most {@code bench.warmup-jit-rounds}, 60, and no sooner
  * than the first run of the scheduled retention purge, a minute after start-up), so that the
@@ -89,6 +87,8 @@ class SyncBenchmark extends StackTest {
     static final int BATCHES_PER_DEVICE = Integer.getInteger("bench.batches", 100);
     static final int PULL_ROWS = Integer.getInteger("bench.pull-rows", 100_000);
     static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
+    /** Bootstraps (each side) before the pull rounds. */
+    static final int PULL_WARMUP = Integer.getInteger("bench.pull-warmup", 5);
     static final int WARMUP_REQUESTS = Integer.getInteger("bench.warmup", 8_000);
     static final int WARMUP_FULL_BATCHES = Integer.getInteger("bench.warmup-full", 60);
     /**
@@ -120,7 +120,6 @@ class SyncBenchmark extends StackTest {
     boolean jitSettled;
     double lastJitShare;
 
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     static TableDef items(String name) {
         return new TableDef(name, SyncMode.MOBILE_SYNCED, ConflictPolicy.LWW, new OwnerFilter(name, "owner"),
@@ -260,12 +259,21 @@ class SyncBenchmark extends StackTest {
         Fixtures.User reader = fixtures.mobileUser(tenant);
         Fixtures.Device readerDevice = fixtures.device(tenant, reader.id());
         seed(tenant, reader.id(), PULL_ROWS);
-        pullBootstrap(readerDevice);
-        rawPages(tenant, reader.id());
+        // warm, as push is: the pull path has not run yet in this JVM (a single bootstrap left the JIT
+        // compiling through the measured rounds, each faster than the one before)
+        for (int i = 0; i < PULL_WARMUP; i++) {
+            pullBootstrap(readerDevice);
+            rawPages(tenant, reader.id());
+        }
+        if (Boolean.getBoolean("bench.explain-pull")) {
+            explainRawPage(tenant, reader.id());
+        }
         double[] pull = new double[ROUNDS];
         double[] rawPull = new double[ROUNDS];
         for (int r = 0; r < ROUNDS; r++) {
+            profile("start,event=cpu,interval=1ms,threads");
             pull[r] = pullBootstrap(readerDevice);
+            profile("stop,collapsed,file=" + System.getProperty("bench.profile", "") + "pull" + r);
             rawPull[r] = rawPages(tenant, reader.id());
         }
         cpuLine = String.format(Locale.ROOT, "Per 1,000 pushed rows (median of rounds): push JVM %.0f ms + PostgreSQL %.0f ms CPU, "
@@ -485,32 +493,93 @@ class SyncBenchmark extends StackTest {
             try (Statement st = c.createStatement()) {
                 st.execute("INSERT INTO " + Sql.q(t.schema(), "items") + " (id, owner, title, qty, price, done) "
                         + "SELECT gen_random_uuid(), '" + owner + "', 'row ' || g, g, g * 1.5, g % 2 = 0 FROM generate_series(1, " + rows + ") g");
+                // both sides read with statistics that know the seeded rows, as a server that has been up a
+                // while does: planned on statistics from before the seed (a few hundred rows in the bucket),
+                // raw's page was a bitmap scan of the whole bucket and a sort, 29 ms a page, until autovacuum
+                // happened to analyse the table, so raw's rate swung between 60,000 and 330,000 rows/s from
+                // run to run
+                st.execute("ANALYZE " + Sql.q(t.schema(), "posduif_change_scope") + ", " + Sql.q(t.schema(), "posduif_changes"));
             }
             return null;
         });
     }
 
-    double pullBootstrap(Fixtures.Device d) throws IOException, InterruptedException {
+    double pullBootstrap(Fixtures.Device d) throws IOException {
+        // the device's side as cheap as the pushing devices': one keep-alive socket, requests encoded by hand
+        KeepAliveHttp conn = connections.computeIfAbsent(d, x -> new KeepAliveHttp("localhost", server.getPort()));
         String cursor = "0";
         int rows = 0;
         long t0 = System.nanoTime();
         while (true) {
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri("/api/sync/pull?limit=1000&cursor=" + cursor))
-                    .header("Authorization", "Bearer " + d.token()).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException("pull failed: " + r.statusCode());
+            int status = conn.exchange(KeepAliveHttp.get("localhost", server.getPort(), "/api/sync/pull?limit=1000&cursor=" + cursor, d.token()));
+            if (status != 200) {
+                throw new IllegalStateException("pull failed: " + status + " " + conn.bodyText(300));
             }
-            // the device must at least parse the page to apply it; count what it got
-            Map<?, ?> page = json.readValue(r.body(), Map.class);
-            rows += ((List<?>) page.get("changes")).size();
-            cursor = (String) page.get("cursor");
-            if (!Boolean.TRUE.equals(page.get("has_more"))) {
+            // the device reads the page as raw reads its rows: each change's text, not applied (a
+            // streaming parse that counts the changes and skips over each one, as raw calls getString)
+            Page page = Page.of(conn.body());
+            rows += page.changes();
+            cursor = page.cursor();
+            if (!page.hasMore()) {
                 break;
             }
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         assertEquals(PULL_ROWS, rows, "a bootstrap delivers every row once");
         return rows / secs;
+    }
+
+    /** What the pulling device takes from a page: the number of changes, the cursor and has_more. */
+    record Page(int changes, String cursor, boolean hasMore) {
+        static final com.fasterxml.jackson.core.JsonFactory FACTORY = new com.fasterxml.jackson.core.JsonFactory();
+
+        static Page of(byte[] body) throws IOException {
+            int changes = 0;
+            String cursor = null;
+            boolean hasMore = false;
+            try (com.fasterxml.jackson.core.JsonParser p = FACTORY.createParser(body)) {
+                p.nextToken(); // the page object
+                while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    com.fasterxml.jackson.core.JsonToken value = p.nextToken();
+                    switch (field) {
+                        case "changes" -> {
+                            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                                p.skipChildren();
+                                changes++;
+                            }
+                        }
+                        case "cursor" -> cursor = p.getText();
+                        case "has_more" -> hasMore = value == com.fasterxml.jackson.core.JsonToken.VALUE_TRUE;
+                        default -> p.skipChildren();
+                    }
+                }
+            }
+            return new Page(changes, cursor, hasMore);
+        }
+    }
+
+    /** Diagnostics: the plan and timing of raw's first page, as its statement runs (prepared, on a pooled connection). */
+    void explainRawPage(TenantId t, UUID owner) {
+        String s = t.schema();
+        db.withConnection(c -> {
+            for (int i = 0; i < 7; i++) {
+                try (PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, BUFFERS) SELECT c.txid::text, c.seq, c.tbl, c.pk::text, c.data FROM (SELECT cs.txid, cs.seq FROM "
+                        + Sql.q(s, "posduif_change_scope") + " cs WHERE cs.bucket = ? AND (cs.txid, cs.seq) > (?::xid8, ?) "
+                        + "ORDER BY cs.txid, cs.seq LIMIT 1000) p JOIN " + Sql.q(s, "posduif_changes") + " c ON c.txid = p.txid AND c.seq = p.seq "
+                        + "ORDER BY c.txid, c.seq")) {
+                    ps.setString(1, "items|user_id=" + owner);
+                    ps.setString(2, "0");
+                    ps.setLong(3, 0);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            System.out.println("EXPLAIN" + i + " " + rs.getString(1));
+                        }
+                    }
+                }
+            }
+            return null;
+        });
     }
 
     /** The same pages: scope index range scan merged with the log, 1,000 rows at a time, over JDBC. */
@@ -645,10 +714,6 @@ class SyncBenchmark extends StackTest {
 
     // ---- report ----
 
-    URI uri(String path) {
-        return URI.create("http://localhost:" + server.getPort() + path);
-    }
-
     String cpuLine = "";
 
     static double[] column(double[][] rows, int i) {
@@ -687,7 +752,9 @@ class SyncBenchmark extends StackTest {
                 a thread and one keep-alive socket per device, with every request (headers and JSON
                 body) encoded before the clock starts, so that the load generator takes as little of
                 the two cores as possible (its CPU still counts in the JVM's share above); the pulling
-                device uses java.net.http and parses every page. Both sides are warmed up first
+                device uses the same client and reads every page with a streaming parse (the changes
+                counted, each one skipped over, as raw reads each row's columns as text), after %d
+                warm-up bootstraps on each side, on statistics analysed after the seed. Push is warmed up first
                 (%,d small and %,d full push batches, then rounds of 10 batches per device until the
                 JIT has compiled for under 5%% of a round's time twice in a row and the scheduled
                 retention purge has first run, at most %d rounds: %s), so that the server is measured
@@ -706,7 +773,7 @@ class SyncBenchmark extends StackTest {
                 """, Instant.now().toString().substring(0, 16) + "Z", ROUNDS, BATCHES_PER_DEVICE, BATCHES_PER_DEVICE * BATCH * DEVICES,
                 push, raw, push / raw, PULL_ROWS, pull, rawPull, pull / rawPull,
                 fmt(pushes), fmt(raws), fmt(pulls), fmt(rawPulls), cpuLine,
-                WARMUP_REQUESTS, WARMUP_FULL_BATCHES, WARMUP_JIT_ROUNDS,
+                PULL_WARMUP, WARMUP_REQUESTS, WARMUP_FULL_BATCHES, WARMUP_JIT_ROUNDS,
                 jitSettled ? String.format(Locale.ROOT, "this run settled after %d", warmupRounds)
                         : String.format(Locale.ROOT, "this run did not settle, the last round still compiling for %.0f%% of it", lastJitShare * 100));
         Path doc = Path.of("..", "docs", "benchmarks.md");
