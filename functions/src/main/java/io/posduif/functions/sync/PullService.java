@@ -87,9 +87,9 @@ public class PullService {
         Cursor[] presented = new Cursor[1];
         Set<String>[] scope = new Set[1];
         Page page = db.withConnection(c -> {
+            // the isolation is the transaction's own (SET TRANSACTION, readPage's first statement), not
+            // the connection's: setting and resetting the connection's cost two round trips a page
             c.setAutoCommit(false);
-            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            c.setReadOnly(true);
             try {
                 Page p = readPage(c, caller, schema, cursorText, limit, upserted, presented, scope);
                 c.commit();
@@ -98,8 +98,6 @@ public class PullService {
                 c.rollback();
                 throw e;
             } finally {
-                c.setReadOnly(false);
-                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
                 c.setAutoCommit(true);
             }
         });
@@ -118,13 +116,34 @@ public class PullService {
         long logId;
         Cursor horizon;
         String xmin;
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT log_id, horizon_txid::text, horizon_seq, "
-                     + "pg_snapshot_xmin(pg_current_snapshot())::text FROM " + Sql.q(s, "posduif_sync_state"))) {
-            rs.next();
-            logId = rs.getLong(1);
-            horizon = new Cursor(logId, Long.parseUnsignedLong(rs.getString(2)), rs.getLong(3));
-            xmin = rs.getString(4);
+        String attributes;
+        // one round trip: the transaction made REPEATABLE READ and read-only before its snapshot is
+        // taken, the log's state and that snapshot's xmin, the user's attributes (for its scope)
+        try (PreparedStatement ps = c.prepareStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
+                + "SELECT log_id, horizon_txid::text, horizon_seq, pg_snapshot_xmin(pg_current_snapshot())::text, "
+                + "(SELECT attributes::text FROM " + Sql.q(s, "posduif_users") + " WHERE id = ?), current_setting('transaction_isolation') "
+                + "FROM " + Sql.q(s, "posduif_sync_state"))) {
+            ps.setObject(1, caller.userId());
+            ps.execute();
+            while (ps.getResultSet() == null) {
+                if (!ps.getMoreResults() && ps.getUpdateCount() == -1) {
+                    throw new IllegalStateException("the log state query returned no rows");
+                }
+            }
+            try (ResultSet rs = ps.getResultSet()) {
+                rs.next();
+                logId = rs.getLong(1);
+                horizon = new Cursor(logId, Long.parseUnsignedLong(rs.getString(2)), rs.getLong(3));
+                xmin = rs.getString(4);
+                attributes = rs.getString(5);
+                if (!"repeatable read".equals(rs.getString(6))) {
+                    // the page's xmin and its entries must come from one snapshot (see the class comment)
+                    throw new IllegalStateException("pull page read in " + rs.getString(6) + ", not one snapshot");
+                }
+            }
+        }
+        if (attributes == null) {
+            throw new ApiException(ErrorCode.UNAUTHORIZED, "unknown user");
         }
         Cursor from = Cursor.decode(cursorText, logId, cursorKey);
         if (from.logId() != logId) {
@@ -134,7 +153,7 @@ public class PullService {
             throw new ApiException(ErrorCode.RESET_REQUIRED, "cursor is older than the retention horizon; pull from 0");
         }
         presented[0] = from;
-        Set<String> buckets = scopes.bucketsOfPrincipal(schema, scopes.principalParams(c, caller));
+        Set<String> buckets = scopes.bucketsOfPrincipal(schema, scopes.principalParams(caller, attributes));
         scope[0] = buckets;
 
         ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
