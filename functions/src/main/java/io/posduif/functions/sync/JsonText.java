@@ -67,10 +67,11 @@ final class JsonText {
     // itself for its hash. Written by hand they cost a fraction of a generator's. Only values whose
     // text is plainly the generator's take this path: strings that need no escape (no quote,
     // backslash, control character or lone surrogate), integers, booleans, null, finite doubles
-    // (both write Double.toString), BigDecimals (both write toString), maps with string keys, lists. At any other value the hand-written
-    // text is dropped and the generator writes the whole tree.
+    // (both write Double.toString), BigDecimals (both write toString), maps with string keys, lists.
+    // At any other value the hand-written text is dropped and the generator writes the whole tree.
 
-    private static final Comparator<Map.Entry<?, ?>> KEY_ORDER = (a, b) -> String.valueOf(a.getKey()).compareTo(String.valueOf(b.getKey()));
+    private static final Comparator<Map.Entry<?, ?>> KEY_ORDER =
+            (a, b) -> String.valueOf(a.getKey()).compareTo(String.valueOf(b.getKey()));
 
     /** Appends the tree to {@code sb}; false, with {@code sb} partly written, at a value the generator must write. */
     private static boolean byHand(StringBuilder sb, Object v, boolean sortKeys) {
