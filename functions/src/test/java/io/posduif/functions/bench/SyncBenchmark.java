@@ -76,7 +76,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * pg_stat_statements and the run prints the statements by total time and the tables by rows read
  * sequentially after the push rounds: where a push's database time goes. With
  * {@code -Dbench.profile=/tmp/prof- -Dmaven.test.additionalClasspath=<async-profiler jar>} the push
- * rounds are profiled (CPU, collapsed stacks, one file per round); the jar is
+ * and pull rounds are profiled (CPU, collapsed stacks, one file per round); with
+ * {@code -Dbench.explain-pull=true} the plan of raw's first page is printed; the profiler jar is
  * {@code tools.profiler:async-profiler:4.0:jar:linux-x64} from Maven Central.
  */
 @MicronautTest
