@@ -150,7 +150,8 @@ public class PushService {
                 } catch (ConstraintViolated e) {
                     // a row broke a constraint of its table: that transaction is gone whole; redo the batch
                     // with savepoints, which rejects only the offending rows' ops
-                    batch = new Batch(caller, schema, request, true, redo);
+                    // (as a redo: a row it rejects writes no entry that would reveal a tombstone)
+                    batch = new Batch(caller, schema, request, true, true);
                     cursor = apply(batch);
                 }
                 break;
@@ -244,6 +245,11 @@ public class PushService {
         boolean changedUnseen;
         /** The row has a change-log entry (read under the row's lock): its write replaces that entry. */
         boolean hasEntry;
+        /**
+         * Whether the row's entry was looked for (the row is in its table, an op deletes it, or the
+         * push is a redo). If not, the row is taken to have none; see {@link Batch#redo}.
+         */
+        boolean entryRead;
         Clock base = Clock.ZERO;
         Map<String, Clock> fields = new TreeMap<>();
         boolean dirty;
@@ -355,6 +361,14 @@ public class PushService {
                     decide(v);
                 }
             }
+            for (Valid v : valid) {
+                // an op rejected on a row whose entry was not looked for writes nothing that could
+                // collide with a tombstone, which would have made it a conflict: decided again, with
+                // the entry read
+                if (!rows.get(key(v.table().name(), v.pkJson())).entryRead && "rejected".equals(results[v.op().index()].get("status"))) {
+                    throw new LostRace();
+                }
+            }
             String cursor = write(c);
             if (TRACE) {
                 System.out.printf("push trace: validate %.1f ms, read %.1f, decide+write+ledger %.1f%n",
@@ -449,26 +463,37 @@ public class PushService {
                     pks.add(toDb(t, rows.get(key(t.name(), pj)).pk));
                 }
                 String pksJson = toJson(pks);
-                // the rows (FOR UPDATE) with their change-log entries: their conflict clock (the last
-                // push's, see CaptureTriggers.CLOCKS_SETTING), origin, commit time, and whether the
-                // entry is newer than the device's pull cursor and not its own (server-wins and manual
-                // treat that as a change the device has not seen). A row that is not in the table is
-                // probed in the log only when an op deletes it (a tombstone decides whether that delete
-                // is newer) or on a redo: a row written anew usually never had an entry. If it had (a
-                // tombstone, or an entry a writer without push locks recorded meanwhile), the push's
-                // own entry collides with it and the push is redone with every key probed (LostRace).
+                // the rows locked first, in key order. Then, in a statement of its own (READ COMMITTED:
+                // a snapshot taken with the locks held), the rows with their change-log entries: their
+                // conflict clock (the last push's, see CaptureTriggers.CLOCKS_SETTING), origin, commit
+                // time, and whether the entry is newer than the device's pull cursor and not its own
+                // (server-wins and manual treat that as a change the device has not seen). One locking
+                // statement with the join would not do: a row another writer changed while the lock
+                // was awaited comes back as it is now, but the joined entry as the statement first
+                // read it, before that writer's.
+                p.add("SELECT 1 FROM " + Sql.q(s, t.name()) + " WHERE " + keyPredicate(t) + " ORDER BY "
+                        + String.join(", ", t.primaryKey().stream().map(Sql::q).toList()) + " FOR UPDATE",
+                        (ps, at) -> bindKeys(ps, at, t, pksJson), null);
                 p.add("SELECT " + cols + ", c.clock, c.origin, c.changed_at, c.deleted, "
                         + "(c.txid, c.seq) > (coalesce(d.cursor_txid, '0'::xid8), coalesce(d.cursor_seq, 0)) "
                         + "FROM " + Sql.q(s, t.name()) + " t "
                         + "LEFT JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = " + CaptureTriggers.pkJson(t, "t") + " "
                         + "LEFT JOIN " + Sql.q(s, "posduif_sync_devices") + " d ON d.device_id = ? "
-                        + "WHERE " + keyPredicate(t, "t.") + " ORDER BY " + pkCols + " FOR UPDATE OF t",
+                        + "WHERE " + keyPredicate(t, "t.") + " ORDER BY " + pkCols,
                         (ps, at) -> {
                             ps.setString(at++, t.name());
                             ps.setString(at++, caller.deviceId());
                             return bindKeys(ps, at, t, pksJson);
                         }, rs -> readRows(t, rs));
+                // a row that is not in the table is probed in the log only when an op deletes it (a
+                // tombstone decides whether that delete is newer) or on a redo: a row written anew
+                // usually never had an entry. If it had (a tombstone, or an entry a writer without
+                // push locks recorded meanwhile), the push's own entry collides with it, or an op on
+                // it was rejected (see run), and the push is redone with every key probed (LostRace).
                 List<String> probed = redo ? pkJsons : new ArrayList<>(deleted.getOrDefault(t.name(), Set.of()));
+                for (String pj : probed) {
+                    rows.get(key(t.name(), pj)).entryRead = true;
+                }
                 if (probed.isEmpty()) {
                     continue;
                 }
@@ -618,6 +643,7 @@ public class PushService {
                     st.row = row;
                     st.startRow = row;
                     st.existedAtStart = true;
+                    st.entryRead = true;
                     if (rs.getTimestamp(entryAt + 2) != null) {
                         readEntry(st, rs, entryAt);
                     }
@@ -637,6 +663,7 @@ public class PushService {
                 parseClock(clock, st);
             } else {
                 st.base = new Clock(changedAt, origin == null ? "" : origin, "");
+                st.fields = new TreeMap<>();
             }
             if (origin == null) {
                 // the last write came from the web API or SQL: it is as new as its commit
@@ -843,7 +870,7 @@ public class PushService {
                     boolean whole = g.getKey().size() == t.columns().size();
                     boolean inputIsData = CaptureTriggers.inputIsEntryData(t);
                     for (RowState st : g.getValue()) {
-                        boolean isFresh = whole && !st.existedAtStart && !st.hasEntry && (!inputIsData || pgRealsHold(st.row));
+                        boolean isFresh = whole && !st.existedAtStart && !st.hasEntry && (!inputIsData || pgRealsHold(t, st.row));
                         (isFresh ? fresh : rest).add(st);
                     }
                     if (!fresh.isEmpty()) {
@@ -944,7 +971,7 @@ public class PushService {
             for (int i = 0; i < sts.size(); i++) {
                 clocks[i] = clockText(sts.get(i));
             }
-            ps.setString(at++, rowsJson(sts, CaptureTriggers.inputIsEntryData(t) ? st -> pgReals(st.row) : st -> toDb(t, st.row)));
+            ps.setString(at++, rowsJson(sts, CaptureTriggers.inputIsEntryData(t) ? st -> pgReals(t, st.row) : st -> toDb(t, st.row)));
             ps.setArray(at++, c.createArrayOf("text", clocks));
             return at;
         }
@@ -1266,26 +1293,29 @@ public class PushService {
      * 0.00001, 1.0E21 as 1E+21: jsonb keeps the scale of what it reads, so each reads as the value
      * and scale PostgreSQL's own text would). The table gets the same double either way.
      */
-    private static Map<String, Object> pgReals(Map<String, Object> row) {
+    private static Map<String, Object> pgReals(TableDef t, Map<String, Object> row) {
         Map<String, Object> out = null;
-        for (Map.Entry<String, Object> e : row.entrySet()) {
-            if (e.getValue() instanceof Double d) {
+        for (ColumnDef col : t.columns()) {
+            if (col.type() == ColumnType.REAL && row.get(col.name()) instanceof Double d) {
                 if (out == null) {
                     out = new LinkedHashMap<>(row);
                 }
-                out.put(e.getKey(), new java.math.BigDecimal(Double.toString(d)).stripTrailingZeros());
+                out.put(col.name(), new java.math.BigDecimal(Double.toString(d)).stripTrailingZeros());
             }
         }
         return out == null ? row : out;
     }
 
     /**
-     * Whether {@link #pgReals} keeps the row's doubles: a negative zero would become zero (a
-     * BigDecimal has no sign of zero), and non-finite values have no JSON form.
+     * Whether {@link #pgReals} keeps the row's doubles as PostgreSQL prints them: a negative zero
+     * would become zero (a BigDecimal has no sign of zero), non-finite values have no JSON form,
+     * and for a subnormal Java may print two digits where PostgreSQL prints one (4.9E-324, 5e-324).
      */
-    private static boolean pgRealsHold(Map<String, Object> row) {
-        for (Object v : row.values()) {
-            if (v instanceof Double d && (!Double.isFinite(d) || Double.doubleToRawLongBits(d) == Double.doubleToRawLongBits(-0.0))) {
+    private static boolean pgRealsHold(TableDef t, Map<String, Object> row) {
+        for (ColumnDef col : t.columns()) {
+            if (col.type() == ColumnType.REAL && row.get(col.name()) instanceof Double d
+                    && (!Double.isFinite(d) || Double.doubleToRawLongBits(d) == Double.doubleToRawLongBits(-0.0)
+                    || (d != 0 && Math.abs(d) < Double.MIN_NORMAL))) {
                 return false;
             }
         }

@@ -190,6 +190,25 @@ class ConflictPoliciesTest extends StackTest {
         assertEquals("newer", col("n_lww", id, "body"));
     }
 
+    /**
+     * An older write to a row deleted since is a conflict, whatever else is wrong with it: the
+     * tombstone decides before the op's own checks (here, a row that would leave the device's
+     * scope). A push looks for the entries of rows missing from their table only when it has to;
+     * an op rejected on such a row sends the push round again with them read.
+     */
+    @Test
+    void anOlderWriteToADeletedRowIsAConflictBeforeItIsRejected() {
+        UUID id = UUID.randomUUID();
+        assertEquals("applied", sync.push(b, SyncHttp.delete("n_lww", id, "2024-01-15T10:00:09.000Z")).get(0).get("status"));
+        Map<String, Object> older = sync.push(a, SyncHttp.upsert("n_lww", id, data("owner", UUID.randomUUID().toString(), "body", "elsewhere"),
+                "2024-01-15T10:00:07.000Z")).get(0);
+        assertEquals("conflict", older.get("status"), older.toString());
+        Map<String, Object> newer = sync.push(a, SyncHttp.upsert("n_lww", id, data("owner", UUID.randomUUID().toString(), "body", "elsewhere"),
+                "2024-01-15T10:00:10.000Z")).get(0);
+        assertEquals("rejected", newer.get("status"), newer.toString());
+        assertEquals("OUT_OF_SCOPE", newer.get("code"));
+    }
+
     @Test
     void futureClientTimestampsAreClampedToServerTime() {
         UUID id = UUID.randomUUID();

@@ -93,6 +93,49 @@ class PushRacingWritersWithoutPushLocksTest extends StackTest {
     }
 
     /**
+     * A SQL transaction updates a row the push is about to write and commits while the push waits
+     * for the row's lock. The SQL write is as new as its commit, newer than the push's op: the push
+     * must decide against the entry that write recorded, not the one the row had when the push
+     * started to read (last-write-wins: a conflict, the SQL write stays).
+     */
+    @Test
+    void aPlainSqlUpdateCommittedWhileThePushWaitsIsWhatThePushDecidesAgainst() throws Exception {
+        TenantId tenant = fixtures.newTenant("raceup");
+        schemas.apply(tenant, List.of(SyncTables.notes(ConflictPolicy.LWW)));
+        Fixtures.User user = fixtures.mobileUser(tenant);
+        Fixtures.Device device = fixtures.device(tenant, user.id());
+        SyncHttp sync = new SyncHttp(http, json);
+        UUID id = UUID.randomUUID();
+        String s = tenant.schema();
+        Instant now = Instant.now();
+        assertEquals("applied", sync.push(device, SyncHttp.upsert("notes", id, Map.of("owner", user.id().toString(), "body", "first"),
+                now.minusSeconds(60).toString())).get(0).get("status"));
+        try (Connection sql = stack().connect(); Connection watch = stack().connect()) {
+            sql.setAutoCommit(false);
+            try (Statement st = sql.createStatement()) {
+                st.execute("UPDATE " + Sql.q(s, "notes") + " SET body = 'from sql' WHERE id = '" + id + "'");
+            }
+            // newer than the first write, older than the SQL write
+            String ts = now.minusSeconds(30).toString();
+            CompletableFuture<List<Map<String, Object>>> push = CompletableFuture.supplyAsync(
+                    () -> sync.push(device, SyncHttp.upsert("notes", id, Map.of("owner", user.id().toString(), "body", "from push"), ts)));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (count(watch, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%" + s + "%notes%'") == 0) {
+                assertTrue(System.nanoTime() < deadline, "the push never waited for the SQL transaction");
+                assertFalse(push.isDone(), "the push finished before the SQL transaction committed: " + (push.isDone() ? push.join() : ""));
+                Thread.sleep(20);
+            }
+            sql.commit();
+            List<Map<String, Object>> results = push.get(30, TimeUnit.SECONDS);
+            assertEquals("conflict", results.get(0).get("status"), "the SQL write committed after the push's op was made: " + results);
+            assertEquals(1, count(watch, "SELECT count(*) FROM " + Sql.q(s, "notes") + " WHERE id = '" + id + "' AND body = 'from sql'"),
+                    "the SQL write stays");
+            assertEquals(1, count(watch, "SELECT count(*) FROM " + Sql.q(s, "posduif_changes") + " WHERE tbl = 'notes' AND pk = "
+                    + "jsonb_build_object('id', '" + id + "'::text) AND origin IS NULL AND data LIKE '%from sql%'"), "its entry too");
+        }
+    }
+
+    /**
      * A table still captured by a trigger of an earlier revision (here the per-row one of V30,
      * which knows nothing of pushes capturing themselves) would record the push's rows again,
      * without their clocks. The push upgrades the tenant's capture before it writes.

@@ -263,8 +263,9 @@ class PushRecordsTheEntriesTheTriggerWouldTest extends StackTest {
         b.commit();
     }
 
-    /** Doubles whose text differs between Java and PostgreSQL unless written with care: integral, tiny, huge, zeros. */
-    static final Double[] REALS = {1.5, 3.0, -2.0, 0.1, 1e-5, 1.0e21, 1.2345678901234567e-300, 123456789.0, 0.0, -0.0, 100.0, 2.5e-7, Math.PI};
+    /** Doubles whose text differs between Java and PostgreSQL unless written with care: integral, tiny, huge, zeros, subnormal. */
+    static final Double[] REALS = {1.5, 3.0, -2.0, 0.1, 1e-5, 1.0e21, 1.2345678901234567e-300, 123456789.0, 0.0, -0.0, 100.0, 2.5e-7, Math.PI,
+        Double.MIN_VALUE, 2 * Double.MIN_VALUE};
 
     static void forgetEntry(Connection c, TenantId t, UUID id) throws Exception {
         try (PreparedStatement ps = c.prepareStatement("WITH e AS (DELETE FROM " + Sql.q(t.schema(), "posduif_changes")
