@@ -174,7 +174,7 @@ public final class CaptureTriggers {
      */
     private static String captureSql(TenantId tenant, TableDef table, String items) {
         return "WITH src AS MATERIALIZED (" + items + "), "
-                + captureTail(tenant, table, "ARRAY(SELECT src.pk FROM src)",
+                + captureTail(tenant, table, "ARRAY(SELECT src.pk FROM src)", "",
                 "clk AS MATERIALIZED (SELECT k.pk, k.c FROM jsonb_to_recordset(coalesce(nullif(current_setting("
                         + literal(CLOCKS_SETTING) + ", true), ''), '[]')::jsonb) AS k(pk jsonb, c text)), ",
                 "LEFT JOIN clk k ON k.pk = src.pk", "k.c");
@@ -191,7 +191,8 @@ public final class CaptureTriggers {
      *
      * <p>Parameters, in order: the rows as a JSON array (as {@code jsonb_populate_recordset} reads
      * them); {@code text[]} of their clocks; {@code text[]} of their buckets before the write, each
-     * a JSON array of strings or NULL for none; {@code jsonb[]} of the keys that have an entry.
+     * a JSON array of strings or NULL for none; {@code jsonb[]} of the keys that have an entry, and
+     * {@code text[]} and {@code bigint[]} of those entries' txid and seq as the push read them.
      * If a writer that takes no push lock (SQL, the web API) recorded an entry for a row the push
      * saw without one, the insert breaks {@code posduif_changes_row_key}; the push is redone.
      */
@@ -220,8 +221,11 @@ public final class CaptureTriggers {
                 + "ELSE ARRAY(SELECT jsonb_array_elements_text(x.posduif_oldb::jsonb)) END AS oldb, "
                 + buckets(table, N) + " AS newb, x.posduif_clock AS clock "
                 + "FROM posduif_up " + N + " JOIN posduif_x x ON " + String.join(" AND ", join);
+        // the entries read are replaced only as read: one a writer without push locks put in their
+        // place meanwhile stays, and the push's own entry collides with it (the push is redone)
         return "WITH " + up + "src AS MATERIALIZED (" + items + "), "
-                + captureTail(tenant, table, "?::jsonb[]", "", "", "src.clock");
+                + captureTail(tenant, table, "?::jsonb[]", " AND (c.txid, c.seq) IN (SELECT u.t::xid8, u.s FROM unnest(?::text[], ?::bigint[]) AS u(t, s))",
+                "", "", "src.clock");
     }
 
     /**
@@ -288,13 +292,13 @@ public final class CaptureTriggers {
      * Compaction, entries and scope rows of the captured rows {@code src}; {@code prevKeys} is the
      * array of keys whose previous entry is looked up and replaced.
      */
-    private static String captureTail(TenantId tenant, TableDef table, String prevKeys, String clockCte, String clockJoin,
-                                      String clockExpr) {
+    private static String captureTail(TenantId tenant, TableDef table, String prevKeys, String prevGuard, String clockCte,
+                                      String clockJoin, String clockExpr) {
         String s = tenant.schema();
         String changes = Sql.q(s, "posduif_changes");
         String scope = Sql.q(s, "posduif_change_scope");
         String tbl = literal(table.name());
-        return "prev AS (DELETE FROM " + changes + " c WHERE c.tbl = " + tbl + " AND c.pk = ANY (" + prevKeys + ") "
+        return "prev AS (DELETE FROM " + changes + " c WHERE c.tbl = " + tbl + " AND c.pk = ANY (" + prevKeys + ")" + prevGuard + " "
                 + "RETURNING c.pk, c.txid, c.seq, c.buckets || c.removed AS gone), "
                 + "prev_scope AS (DELETE FROM " + scope + " s WHERE s.ctid = ANY (ARRAY(SELECT (SELECT s2.ctid FROM " + scope + " s2 "
                 + "WHERE s2.bucket = g.b AND s2.txid = p.txid AND s2.seq = p.seq) FROM prev p, unnest(p.gone) AS g(b)))), "

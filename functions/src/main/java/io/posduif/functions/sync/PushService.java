@@ -202,6 +202,10 @@ public class PushService {
     private static final int MAX_RACES = 5;
 
     /** A row of the batch broke a constraint of its table; the batch is redone with savepoints. */
+    /** A change-log entry as a push reads it; see {@code Batch.readEntry}. */
+    private static final String ENTRY_COLUMNS = "c.clock, c.origin, c.changed_at, c.deleted, "
+            + "(c.txid, c.seq) > (coalesce(d.cursor_txid, '0'::xid8), coalesce(d.cursor_seq, 0)), c.txid::text, c.seq ";
+
     private static final class ConstraintViolated extends RuntimeException {
         ConstraintViolated() {
             super(null, null, false, false);
@@ -245,6 +249,9 @@ public class PushService {
         boolean changedUnseen;
         /** The row has a change-log entry (read under the row's lock): its write replaces that entry. */
         boolean hasEntry;
+        /** The position (txid, seq) of the entry read, if {@link #hasEntry}. */
+        String entryTxid;
+        long entrySeq;
         /**
          * Whether the row's entry was looked for (the row is in its table, an op deletes it, or the
          * push is a redo). If not, the row is taken to have none; see {@link Batch#redo}.
@@ -463,23 +470,21 @@ public class PushService {
                     pks.add(toDb(t, rows.get(key(t.name(), pj)).pk));
                 }
                 String pksJson = toJson(pks);
-                // the rows locked first, in key order. Then, in a statement of its own (READ COMMITTED:
-                // a snapshot taken with the locks held), the rows with their change-log entries: their
-                // conflict clock (the last push's, see CaptureTriggers.CLOCKS_SETTING), origin, commit
-                // time, and whether the entry is newer than the device's pull cursor and not its own
-                // (server-wins and manual treat that as a change the device has not seen). One locking
-                // statement with the join would not do: a row another writer changed while the lock
-                // was awaited comes back as it is now, but the joined entry as the statement first
-                // read it, before that writer's.
-                p.add("SELECT 1 FROM " + Sql.q(s, t.name()) + " WHERE " + keyPredicate(t) + " ORDER BY "
-                        + String.join(", ", t.primaryKey().stream().map(Sql::q).toList()) + " FOR UPDATE",
-                        (ps, at) -> bindKeys(ps, at, t, pksJson), null);
-                p.add("SELECT " + cols + ", c.clock, c.origin, c.changed_at, c.deleted, "
-                        + "(c.txid, c.seq) > (coalesce(d.cursor_txid, '0'::xid8), coalesce(d.cursor_seq, 0)) "
+                // the rows (FOR UPDATE) with their change-log entries: their conflict clock (the last
+                // push's, see CaptureTriggers.CLOCKS_SETTING), origin, commit time, whether the entry
+                // is newer than the device's pull cursor and not its own (server-wins and manual treat
+                // that as a change the device has not seen), and its position. Under READ COMMITTED a
+                // locking read returns a row that another writer changed while the lock was awaited as
+                // that writer left it, but the joined entry as the statement first read it. An upsert
+                // replaces an entry only at the position read (CaptureTriggers.pushUpsertSql), so a
+                // newer one makes it collide and the push is redone; a delete is captured by the
+                // trigger, which has no such check, but its key's entry is read again by the probe
+                // below, a statement of its own and so a snapshot taken with the row locks held.
+                p.add("SELECT " + cols + ", " + ENTRY_COLUMNS
                         + "FROM " + Sql.q(s, t.name()) + " t "
                         + "LEFT JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = " + CaptureTriggers.pkJson(t, "t") + " "
                         + "LEFT JOIN " + Sql.q(s, "posduif_sync_devices") + " d ON d.device_id = ? "
-                        + "WHERE " + keyPredicate(t, "t.") + " ORDER BY " + pkCols,
+                        + "WHERE " + keyPredicate(t, "t.") + " ORDER BY " + pkCols + " FOR UPDATE OF t",
                         (ps, at) -> {
                             ps.setString(at++, t.name());
                             ps.setString(at++, caller.deviceId());
@@ -500,9 +505,7 @@ public class PushService {
                 // the entries of rows that may not be in the table (tombstones); the keys are bound
                 // (and parsed) once, and the = ANY keeps the lookup an index probe per key
                 p.add("WITH x AS MATERIALIZED (SELECT u.pk, u.i FROM unnest(?::jsonb[]) WITH ORDINALITY AS u(pk, i)) "
-                        + "SELECT x.i, c.clock, c.origin, c.changed_at, c.deleted, "
-                        + "(c.txid, c.seq) > (coalesce(d.cursor_txid, '0'::xid8), coalesce(d.cursor_seq, 0)) "
-                        + "FROM x JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = x.pk AND c.pk = ANY (ARRAY(SELECT x.pk FROM x)) "
+                        + "SELECT x.i, " + ENTRY_COLUMNS + "FROM x JOIN " + Sql.q(s, "posduif_changes") + " c ON c.tbl = ? AND c.pk = x.pk AND c.pk = ANY (ARRAY(SELECT x.pk FROM x)) "
                         + "LEFT JOIN " + Sql.q(s, "posduif_sync_devices") + " d ON d.device_id = ?", (ps, at) -> {
                     ps.setArray(at++, c.createArrayOf("jsonb", probed.toArray()));
                     ps.setString(at++, t.name());
@@ -652,8 +655,9 @@ public class PushService {
         }
 
         /**
-         * A row's change-log entry, from the columns at {@code at}: clock, origin, commit time,
-         * whether it is a tombstone, whether it is newer than the device's cursor.
+         * A row's change-log entry, from the columns at {@code at} ({@link #ENTRY_COLUMNS}): clock,
+         * origin, commit time, whether it is a tombstone, whether it is newer than the device's
+         * cursor, its position.
          */
         private void readEntry(RowState st, ResultSet rs, int at) throws SQLException {
             String clock = rs.getString(at);
@@ -672,6 +676,8 @@ public class PushService {
             st.hasEntry = true;
             st.tombstone = st.row == null && rs.getBoolean(at + 3);
             st.changedUnseen = rs.getBoolean(at + 4) && !caller.deviceId().equals(origin);
+            st.entryTxid = rs.getString(at + 5);
+            st.entrySeq = rs.getLong(at + 6);
         }
 
         // ---- 4. decisions ----
@@ -948,6 +954,8 @@ public class PushService {
             String[] clocks = new String[sts.size()];
             String[] oldBuckets = new String[sts.size()];
             List<String> prev = new ArrayList<>();
+            List<String> prevTxids = new ArrayList<>();
+            List<Long> prevSeqs = new ArrayList<>();
             for (int i = 0; i < sts.size(); i++) {
                 RowState st = sts.get(i);
                 clocks[i] = clockText(st);
@@ -956,12 +964,16 @@ public class PushService {
                 }
                 if (st.hasEntry) {
                     prev.add(st.pkJson);
+                    prevTxids.add(st.entryTxid);
+                    prevSeqs.add(st.entrySeq);
                 }
             }
             ps.setString(at++, rowsJson(sts, st -> toDb(t, st.row)));
             ps.setArray(at++, c.createArrayOf("text", clocks));
             ps.setArray(at++, c.createArrayOf("text", oldBuckets));
             ps.setArray(at++, c.createArrayOf("jsonb", prev.toArray()));
+            ps.setArray(at++, c.createArrayOf("text", prevTxids.toArray()));
+            ps.setArray(at++, c.createArrayOf("bigint", prevSeqs.toArray()));
             return at;
         }
 
