@@ -199,23 +199,16 @@ public final class CaptureTriggers {
     static String pushUpsertSql(TenantId tenant, TableDef table, java.util.Set<String> cols) {
         String s = tenant.schema();
         String target = Sql.q(s, table.name());
-        String colList = String.join(", ", cols.stream().map(Sql::q).toList());
-        String pkCols = String.join(", ", table.primaryKey().stream().map(Sql::q).toList());
-        List<String> sets = cols.stream().filter(col -> !table.primaryKey().contains(col))
-                .map(col -> Sql.q(col) + " = EXCLUDED." + Sql.q(col)).toList();
         List<String> join = new ArrayList<>();
         for (String k : table.primaryKey()) {
             join.add("x." + Sql.q(k) + " = " + N + "." + Sql.q(k));
         }
         // the rows zipped with their clocks and old buckets (ROWS FROM walks the three in step; the
-        // prefix keeps those columns apart from the table's), inserted in key order so that the row
-        // locks of one statement are taken in key order
+        // prefix keeps those columns apart from the table's)
         String up = "posduif_x AS MATERIALIZED (SELECT r.*, e.posduif_clock, e.posduif_oldb FROM ROWS FROM (jsonb_array_elements(?::jsonb), "
                 + "unnest(?::text[]), unnest(?::text[])) AS e(j, posduif_clock, posduif_oldb), "
                 + "LATERAL jsonb_populate_record(NULL::" + target + ", e.j) AS r), "
-                + "posduif_up AS (INSERT INTO " + target + " (" + colList + ") SELECT " + colList + " FROM posduif_x ORDER BY " + pkCols
-                + " ON CONFLICT (" + pkCols + ") DO " + (sets.isEmpty() ? "NOTHING" : "UPDATE SET " + String.join(", ", sets))
-                + " RETURNING " + target + ".*), ";
+                + "posduif_up AS (" + upsertFromX(target, table, cols) + " RETURNING " + target + ".*), ";
         String items = "SELECT " + pkJson(table, N) + " AS pk, false AS deleted, (" + rowJson(table, N) + ")::text AS data, "
                 + "CASE WHEN x.posduif_oldb IS NULL THEN '{}'::text[] "
                 + "ELSE ARRAY(SELECT jsonb_array_elements_text(x.posduif_oldb::jsonb)) END AS oldb, "
@@ -248,18 +241,13 @@ public final class CaptureTriggers {
     static String pushInsertSql(TenantId tenant, TableDef table) {
         String s = tenant.schema();
         String target = Sql.q(s, table.name());
-        String colList = String.join(", ", table.columns().stream().map(c -> Sql.q(c.name())).toList());
-        String pkCols = String.join(", ", table.primaryKey().stream().map(Sql::q).toList());
-        List<String> sets = table.columns().stream().map(ColumnDef::name).filter(col -> !table.primaryKey().contains(col))
-                .map(col -> Sql.q(col) + " = EXCLUDED." + Sql.q(col)).toList();
         String r = "posduif_r";
         String data = inputIsEntryData(table) ? "e.j::text" : "(" + rowJson(table, r) + ")::text";
         return "WITH posduif_x AS MATERIALIZED (SELECT " + r + ".*, " + pkJson(table, r) + " AS posduif_pk, "
                 + data + " AS posduif_data, " + buckets(table, r) + " AS posduif_newb, e.posduif_clock "
                 + "FROM ROWS FROM (jsonb_array_elements(?::jsonb), unnest(?::text[])) AS e(j, posduif_clock), "
                 + "LATERAL jsonb_populate_record(NULL::" + target + ", e.j) AS " + r + "), "
-                + "posduif_up AS (INSERT INTO " + target + " (" + colList + ") SELECT " + colList + " FROM posduif_x ORDER BY " + pkCols
-                + " ON CONFLICT (" + pkCols + ") DO " + (sets.isEmpty() ? "NOTHING" : "UPDATE SET " + String.join(", ", sets)) + "), "
+                + "posduif_up AS (" + upsertFromX(target, table, table.columns().stream().map(ColumnDef::name).toList()) + "), "
                 + "ins AS (INSERT INTO " + Sql.q(s, "posduif_changes") + " (txid, seq, tbl, pk, deleted, data, buckets, removed, origin, clock) "
                 + "SELECT pg_current_xact_id(), nextval(" + literal(Sql.q(s, "posduif_change_seq")) + "), " + literal(table.name())
                 + ", x.posduif_pk, false, x.posduif_data, x.posduif_newb, '{}'::text[], nullif(current_setting('posduif.origin', true), ''), "
@@ -267,6 +255,19 @@ public final class CaptureTriggers {
                 + "INSERT INTO " + Sql.q(s, "posduif_change_scope") + " (bucket, txid, seq) SELECT u.b, ins.txid, ins.seq FROM ins, "
                 + "unnest(CASE WHEN cardinality(ins.buckets) <= 1 THEN ins.buckets "
                 + "ELSE ARRAY(SELECT DISTINCT d.b FROM unnest(ins.buckets) AS d(b)) END) AS u(b)";
+    }
+
+    /**
+     * The push's upsert of {@code cols} from the CTE {@code posduif_x}, in key order so that the row
+     * locks of one statement are taken in key order.
+     */
+    private static String upsertFromX(String target, TableDef table, java.util.Collection<String> cols) {
+        String colList = String.join(", ", cols.stream().map(Sql::q).toList());
+        String pkCols = String.join(", ", table.primaryKey().stream().map(Sql::q).toList());
+        List<String> sets = cols.stream().filter(col -> !table.primaryKey().contains(col))
+                .map(col -> Sql.q(col) + " = EXCLUDED." + Sql.q(col)).toList();
+        return "INSERT INTO " + target + " (" + colList + ") SELECT " + colList + " FROM posduif_x ORDER BY " + pkCols
+                + " ON CONFLICT (" + pkCols + ") DO " + (sets.isEmpty() ? "NOTHING" : "UPDATE SET " + String.join(", ", sets));
     }
 
     /**

@@ -201,11 +201,11 @@ public class PushService {
      */
     private static final int MAX_RACES = 5;
 
-    /** A row of the batch broke a constraint of its table; the batch is redone with savepoints. */
     /** A change-log entry as a push reads it; see {@code Batch.readEntry}. */
     private static final String ENTRY_COLUMNS = "c.clock, c.origin, c.changed_at, c.deleted, "
             + "(c.txid, c.seq) > (coalesce(d.cursor_txid, '0'::xid8), coalesce(d.cursor_seq, 0)), c.txid::text, c.seq ";
 
+    /** A row of the batch broke a constraint of its table; the batch is redone with savepoints. */
     private static final class ConstraintViolated extends RuntimeException {
         ConstraintViolated() {
             super(null, null, false, false);
@@ -397,12 +397,13 @@ public class PushService {
          *       taken in key order so two batches never wait for each other in a cycle. Row-key
          *       locks serialise writers of one row, also of rows that do not exist yet, and with
          *       them every replay of an op that writes a row;</li>
-         *   <li>the batch's op ids in the ledger, read after those locks: a replay sees the first
-         *       delivery's ledger rows. Ops that write no row are serialised by the ledger's key
-         *       instead: a concurrent second delivery fails on it and the push is redone
-         *       ({@link LostRace});</li>
-         *   <li>per table: the rows ({@code FOR UPDATE}), then their change-log entries (row clocks,
-         *       origin, whether the device has seen them, against its last pull cursor).</li>
+         *   <li>on a redo, the batch's op ids in the ledger, read after those locks: a replay sees
+         *       the first delivery's ledger rows. Ops that write no row are serialised by the
+         *       ledger's key instead: a concurrent second delivery fails on it and the push is
+         *       redone ({@link LostRace});</li>
+         *   <li>per table: the rows ({@code FOR UPDATE}) with their change-log entries (row clocks,
+         *       origin, whether the device has seen them, against its last pull cursor, position),
+         *       then the entries of the keys ops delete (every key on a redo).</li>
          * </ol>
          * Fills {@link #replayed} with the op ids already in the ledger and sets their results.
          */

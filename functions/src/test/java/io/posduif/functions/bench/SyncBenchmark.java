@@ -560,15 +560,20 @@ class SyncBenchmark extends StackTest {
         }
     }
 
+    /** Raw's page: a bucket's scope rows after a position, 1,000 of them, joined with their entries. */
+    static String rawPageSql(String s) {
+        return "SELECT c.txid::text, c.seq, c.tbl, c.pk::text, c.data FROM (SELECT cs.txid, cs.seq FROM "
+                + Sql.q(s, "posduif_change_scope") + " cs WHERE cs.bucket = ? AND (cs.txid, cs.seq) > (?::xid8, ?) "
+                + "ORDER BY cs.txid, cs.seq LIMIT 1000) p JOIN " + Sql.q(s, "posduif_changes") + " c ON c.txid = p.txid AND c.seq = p.seq "
+                + "ORDER BY c.txid, c.seq";
+    }
+
     /** Diagnostics: the plan and timing of raw's first page, as its statement runs (prepared, on a pooled connection). */
     void explainRawPage(TenantId t, UUID owner) {
         String s = t.schema();
         db.withConnection(c -> {
             for (int i = 0; i < 7; i++) {
-                try (PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, BUFFERS) SELECT c.txid::text, c.seq, c.tbl, c.pk::text, c.data FROM (SELECT cs.txid, cs.seq FROM "
-                        + Sql.q(s, "posduif_change_scope") + " cs WHERE cs.bucket = ? AND (cs.txid, cs.seq) > (?::xid8, ?) "
-                        + "ORDER BY cs.txid, cs.seq LIMIT 1000) p JOIN " + Sql.q(s, "posduif_changes") + " c ON c.txid = p.txid AND c.seq = p.seq "
-                        + "ORDER BY c.txid, c.seq")) {
+                try (PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, BUFFERS) " + rawPageSql(s))) {
                     ps.setString(1, "items|user_id=" + owner);
                     ps.setString(2, "0");
                     ps.setLong(3, 0);
@@ -585,11 +590,7 @@ class SyncBenchmark extends StackTest {
 
     /** The same pages: scope index range scan merged with the log, 1,000 rows at a time, over JDBC. */
     double rawPages(TenantId t, UUID owner) {
-        String s = t.schema();
-        String sql = "SELECT c.txid::text, c.seq, c.tbl, c.pk::text, c.data FROM (SELECT cs.txid, cs.seq FROM "
-                + Sql.q(s, "posduif_change_scope") + " cs WHERE cs.bucket = ? AND (cs.txid, cs.seq) > (?::xid8, ?) "
-                + "ORDER BY cs.txid, cs.seq LIMIT 1000) p JOIN " + Sql.q(s, "posduif_changes") + " c ON c.txid = p.txid AND c.seq = p.seq "
-                + "ORDER BY c.txid, c.seq";
+        String sql = rawPageSql(t.schema());
         long t0 = System.nanoTime();
         int rows = db.withConnection(c -> {
             String txid = "0";

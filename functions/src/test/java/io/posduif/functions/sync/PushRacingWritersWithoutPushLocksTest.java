@@ -71,12 +71,7 @@ class PushRacingWritersWithoutPushLocksTest extends StackTest {
             CompletableFuture<List<Map<String, Object>>> push = CompletableFuture.supplyAsync(
                     () -> sync.push(device, SyncHttp.upsert("notes", id, Map.of("owner", user.id().toString(), "body", "from push"), ts)));
             // the push's upsert waits for the SQL transaction's row
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (count(watch, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%" + s + "%notes%'") == 0) {
-                assertTrue(System.nanoTime() < deadline, "the push never waited for the SQL transaction");
-                assertFalse(push.isDone(), "the push finished before the SQL transaction committed: " + (push.isDone() ? push.join() : ""));
-                Thread.sleep(20);
-            }
+            awaitWaiting(watch, s, push);
             sql.commit();
             List<Map<String, Object>> results = push.get(30, TimeUnit.SECONDS);
             assertEquals("applied", results.get(0).get("status"), results.toString());
@@ -135,12 +130,7 @@ class PushRacingWritersWithoutPushLocksTest extends StackTest {
             CompletableFuture<List<Map<String, Object>>> push = CompletableFuture.supplyAsync(() -> withDelete
                     ? sync.push(device, SyncHttp.delete("notes", id, ts))
                     : sync.push(device, upsert));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (count(watch, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%" + s + "%notes%'") == 0) {
-                assertTrue(System.nanoTime() < deadline, "the push never waited for the SQL transaction");
-                assertFalse(push.isDone(), "the push finished before the SQL transaction committed: " + (push.isDone() ? push.join() : ""));
-                Thread.sleep(20);
-            }
+            awaitWaiting(watch, s, push);
             sql.commit();
             List<Map<String, Object>> results = push.get(30, TimeUnit.SECONDS);
             assertEquals("conflict", results.get(0).get("status"), "the SQL write committed after the push's op was made: " + results);
@@ -183,6 +173,16 @@ class PushRacingWritersWithoutPushLocksTest extends StackTest {
             assertEquals(0, count(c, "SELECT count(*) FROM pg_trigger g JOIN pg_class r ON r.oid = g.tgrelid JOIN pg_namespace n "
                     + "ON n.oid = r.relnamespace WHERE n.nspname = '" + tenant.schema() + "' AND g.tgname = '" + CaptureTriggers.LEGACY_TRIGGER_NAME + "'"),
                     "the per-row trigger is gone");
+        }
+    }
+
+    /** Until the push waits on a lock of the tenant's notes (held by the SQL transaction), which it must not get past. */
+    static void awaitWaiting(Connection watch, String schema, CompletableFuture<?> push) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (count(watch, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%" + schema + "%notes%'") == 0) {
+            assertTrue(System.nanoTime() < deadline, "the push never waited for the SQL transaction");
+            assertFalse(push.isDone(), "the push finished before the SQL transaction committed: " + (push.isDone() ? push.join() : ""));
+            Thread.sleep(20);
         }
     }
 
