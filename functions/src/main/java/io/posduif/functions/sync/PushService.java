@@ -231,7 +231,7 @@ public class PushService {
             return false;
         }
         String table = p.getServerErrorMessage().getTable();
-        return "posduif_op_ledger".equals(table)
+        return "posduif_op_ledger".equals(table) || "posduif_op_batches".equals(table)
                 || ("posduif_changes".equals(table) && "posduif_changes_row_key".equals(p.getServerErrorMessage().getConstraint()));
     }
 
@@ -319,6 +319,12 @@ public class PushService {
         /** Ledger hashes of the batch's ops, and the ops already in the ledger (replays, set by {@link #read}). */
         final Map<String, String> hashes = new HashMap<>();
         final Set<String> replayed = new HashSet<>();
+        /**
+         * The device's op mark as the push first read it (null: none yet): the highest op id it
+         * has recorded in the ledger. Op ids above it are new; the push commits only if the mark
+         * is still this value when it records its own ops (see {@link #addFinish}).
+         */
+        String opMark;
         Set<String> principalBuckets;
 
         /** Write each table's rows under a savepoint, row by row after a violation (the retry after one). */
@@ -431,30 +437,47 @@ public class PushService {
                     + "set_config('enable_seqscan', 'off', true), "
                     + "(SELECT attributes::text FROM " + Sql.q(s, "posduif_users") + " WHERE id = ?), "
                     + "d.device_id IS NOT NULL, d.revoked_at IS NOT NULL, d.user_id, "
-                    + "(SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest(?::bigint[]) AS u(k) ORDER BY k) s) "
-                    + "FROM (SELECT 1) AS one LEFT JOIN " + Sql.q(s, "posduif_devices") + " d ON d.device_id = ?", (ps, at) -> {
+                    + "(SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest(?::bigint[]) AS u(k) ORDER BY k) s), "
+                    + "sd.op_mark "
+                    + "FROM (SELECT 1) AS one LEFT JOIN " + Sql.q(s, "posduif_devices") + " d ON d.device_id = ? "
+                    + "LEFT JOIN " + Sql.q(s, "posduif_sync_devices") + " sd ON sd.device_id = ?", (ps, at) -> {
                 ps.setString(at++, caller.deviceId());
                 ps.setObject(at++, caller.userId());
                 ps.setArray(at++, c.createArrayOf("bigint", keys.toArray()));
+                ps.setString(at++, caller.deviceId());
                 ps.setString(at++, caller.deviceId());
                 return at;
             }, rs -> {
                 rs.next();
                 io.posduif.functions.auth.DeviceStatus.require(caller, rs.getBoolean(5), rs.getBoolean(6), rs.getObject(7));
                 attributes[0] = rs.getString(4);
+                opMark = rs.getString(9);
             });
             Map<String, PushRequest.Op> byId = new HashMap<>();
             for (PushRequest.Op op : request.ops()) {
                 byId.put(op.opId(), op);
             }
-            if (redo) {
-                p.add("SELECT op_id, payload_hash, status, code, message FROM " + Sql.q(s, "posduif_op_ledger")
-                        + " WHERE device_id = ? AND op_id = ANY (?::text[])", (ps, at) -> {
-                    ps.setString(at++, caller.deviceId());
-                    ps.setArray(at++, c.createArrayOf("text", byId.keySet().toArray()));
-                    return at;
-                }, rs -> readLedger(rs, byId));
-            }
+            // the ledger, for the op ids it may hold: those at or below the device's mark (none,
+            // for a device whose op ids increase, unless it replays), every one on a redo. Both
+            // tables; a batch row is found as the first whose last op id is at or above the op's.
+            p.add("WITH q AS MATERIALIZED (SELECT u.o COLLATE \"C\" AS o FROM unnest(?::text[]) AS u(o) "
+                    + "WHERE ? OR u.o COLLATE \"C\" <= (SELECT sd.op_mark FROM " + Sql.q(s, "posduif_sync_devices") + " sd WHERE sd.device_id = ?)) "
+                    + "SELECT l.op_id, l.payload_hash, l.status, l.code, l.message FROM " + Sql.q(s, "posduif_op_ledger") + " l "
+                    + "WHERE l.device_id = ? AND l.op_id = ANY (ARRAY(SELECT q.o FROM q)) "
+                    + "UNION ALL "
+                    + "SELECT u.o, encode(substring(b.hashes FROM (u.i::int - 1) * 32 + 1 FOR 32), 'hex'), 'applied', NULL, NULL "
+                    + "FROM " + Sql.q(s, "posduif_op_batches") + " b, unnest(b.op_ids) WITH ORDINALITY AS u(o, i) "
+                    + "WHERE b.device_id = ? AND b.last_op = ANY (ARRAY(SELECT (SELECT b2.last_op FROM " + Sql.q(s, "posduif_op_batches") + " b2 "
+                    + "WHERE b2.device_id = ? AND b2.last_op >= q.o ORDER BY b2.last_op LIMIT 1) FROM q)) "
+                    + "AND u.o = ANY (ARRAY(SELECT q.o FROM q))", (ps, at) -> {
+                ps.setArray(at++, c.createArrayOf("text", byId.keySet().toArray()));
+                ps.setBoolean(at++, redo);
+                ps.setString(at++, caller.deviceId());
+                ps.setString(at++, caller.deviceId());
+                ps.setString(at++, caller.deviceId());
+                ps.setString(at++, caller.deviceId());
+                return at;
+            }, rs -> readLedger(rs, byId));
             Map<String, Set<String>> deleted = new HashMap<>();
             for (Valid v : valid) {
                 if (v.op().kind() == PushRequest.Kind.DELETE) {
@@ -1064,9 +1087,15 @@ public class PushService {
         }
 
         /**
-         * The ledger rows with their results (in op-id order, so two deliveries sharing op ids
-         * meet on them in one order), the device's push time, and the log position after the
-         * push (snapshot xmin, as pull's cursor).
+         * The ledger rows with their results, the device's push time and op mark, and the log
+         * position after the push (snapshot xmin, as pull's cursor).
+         *
+         * <p>A batch whose ops all applied, none of them a replay, with op ids that increase and
+         * start above the mark, is recorded as one row of {@code posduif_op_batches}; any other
+         * as a row per op (in op-id order, so two deliveries sharing op ids meet on them in one
+         * order). Either way the mark moves up to the batch's highest op id, and only if it is
+         * still the value {@link #read} saw: a delivery that committed meanwhile may have
+         * recorded an op this one took for new, and the push is redone ({@link LostRace}).
          */
         private void addFinish(Pipeline p, String[] cursor) {
             // the results as final: on the savepoint path the writes before this may have rejected ops;
@@ -1078,6 +1107,7 @@ public class PushService {
             String[] codes = new String[n];
             String[] messages = new String[n];
             int i = 0;
+            boolean allApplied = true;
             for (PushRequest.Op op : request.ops()) {
                 if (!replayed.contains(op.opId())) {
                     Map<String, Object> r = results[op.index()];
@@ -1086,26 +1116,59 @@ public class PushService {
                     statuses[i] = (String) r.get("status");
                     codes[i] = (String) r.get("code");
                     messages[i] = (String) r.get("message");
+                    allApplied &= "applied".equals(statuses[i]);
                     i++;
                 }
             }
-            p.add("WITH l AS (INSERT INTO " + Sql.q(s, "posduif_op_ledger")
-                    + " (device_id, op_id, payload_hash, status, code, message) SELECT ?, x.op_id, x.h, x.status, x.code, x.message "
-                    + "FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS x(op_id, h, status, code, message) "
-                    + "ORDER BY x.op_id COLLATE \"C\"), "
-                    + "d AS (INSERT INTO " + Sql.q(s, "posduif_sync_devices") + " (device_id, last_push_at) VALUES (?, now()) "
-                    + "ON CONFLICT (device_id) DO UPDATE SET last_push_at = now()) "
+            String devices = Sql.q(s, "posduif_sync_devices");
+            String[] newMark = new String[1];
+            StringBuilder sql = new StringBuilder("WITH ");
+            Pipeline.Binder ledger;
+            if (n > 0 && replayed.isEmpty() && allApplied && OpIds.increasingAbove(opIds, opMark)) {
+                sql.append("l AS (INSERT INTO ").append(Sql.q(s, "posduif_op_batches"))
+                        .append(" (device_id, first_op, last_op, op_ids, hashes) VALUES (?, ?, ?, ?::text[], ?)), ");
+                newMark[0] = opIds[n - 1];
+                ledger = (ps, at) -> {
+                    ps.setString(at++, caller.deviceId());
+                    ps.setString(at++, opIds[0]);
+                    ps.setString(at++, opIds[n - 1]);
+                    ps.setArray(at++, ps.getConnection().createArrayOf("text", opIds));
+                    ps.setBytes(at++, OpIds.hashBytes(hashed));
+                    return at;
+                };
+            } else {
+                sql.append("l AS (INSERT INTO ").append(Sql.q(s, "posduif_op_ledger"))
+                        .append(" (device_id, op_id, payload_hash, status, code, message) SELECT ?, x.op_id, x.h, x.status, x.code, x.message ")
+                        .append("FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS x(op_id, h, status, code, message) ")
+                        .append("ORDER BY x.op_id COLLATE \"C\"), ");
+                newMark[0] = OpIds.highest(opIds);
+                ledger = (ps, at) -> {
+                    ps.setString(at++, caller.deviceId());
+                    for (String[] column : new String[][]{opIds, hashed, statuses, codes, messages}) {
+                        ps.setArray(at++, ps.getConnection().createArrayOf("text", column));
+                    }
+                    return at;
+                };
+            }
+            // greatest() skips a null: a push that records nothing (all replays) keeps the mark
+            sql.append("d AS (INSERT INTO ").append(devices).append(" AS sd (device_id, last_push_at, op_mark) VALUES (?, now(), ?) ")
+                    .append("ON CONFLICT (device_id) DO UPDATE SET last_push_at = now(), op_mark = greatest(sd.op_mark, EXCLUDED.op_mark) ")
+                    .append("WHERE sd.op_mark IS NOT DISTINCT FROM ?::text COLLATE \"C\" RETURNING 1) ")
                     // and the trigger captures again whatever else the transaction might write
-                    + "SELECT log_id, pg_snapshot_xmin(pg_current_snapshot())::text, set_config('" + CaptureTriggers.PUSH_CAPTURE_SETTING
-                    + "', '', true) FROM " + Sql.q(s, "posduif_sync_state"), (ps, at) -> {
+                    .append("SELECT log_id, pg_snapshot_xmin(pg_current_snapshot())::text, set_config('").append(CaptureTriggers.PUSH_CAPTURE_SETTING)
+                    .append("', '', true), (SELECT count(*) FROM d) FROM ").append(Sql.q(s, "posduif_sync_state"));
+            p.add(sql.toString(), (ps, at) -> {
+                at = ledger.bind(ps, at);
                 ps.setString(at++, caller.deviceId());
-                for (String[] column : new String[][]{opIds, hashed, statuses, codes, messages}) {
-                    ps.setArray(at++, ps.getConnection().createArrayOf("text", column));
-                }
-                ps.setString(at++, caller.deviceId());
+                ps.setString(at++, newMark[0]);
+                ps.setString(at++, opMark);
                 return at;
             }, rs -> {
                 rs.next();
+                if (rs.getLong(4) == 0) {
+                    // another delivery of this device moved the mark since read saw it
+                    throw new LostRace();
+                }
                 cursor[0] = pull.cursorAt(rs.getLong(1), rs.getString(2));
             });
         }

@@ -401,7 +401,7 @@ class SyncBenchmark extends StackTest {
         db.withConnection(c -> {
             try (Statement st = c.createStatement()) {
                 st.execute("TRUNCATE " + String.join(", ", List.of("items", "raw_items", "raw_changes", "raw_scope", "posduif_changes",
-                        "posduif_change_scope", "posduif_op_ledger").stream().map(x -> Sql.q(t.schema(), x)).toList()));
+                        "posduif_change_scope", "posduif_op_ledger", "posduif_op_batches").stream().map(x -> Sql.q(t.schema(), x)).toList()));
             }
             return null;
         });
@@ -766,8 +766,9 @@ class SyncBenchmark extends StackTest {
                 increasing per device).
 
                 Push pays what raw does not: HTTP and JSON both ways, the token and device-status
-                checks, the op ledger (a row per op, written once with its result), advisory locks on
-                row keys, reading the rows `FOR UPDATE` with their change-log entries (clocks) for
+                checks, the op ledger (a row per batch of new ops that all applied, with each op's
+                id and hash, and the device's op mark checked and moved; a lookup of any op id at or
+                below the mark), advisory locks on row keys, reading the rows `FOR UPDATE` with their change-log entries (clocks) for
                 conflict decisions, each entry's clock and origin, and the bookkeeping that keeps the
                 capture trigger out of the push's own statements. Pull pays HTTP, a REPEATABLE READ
                 snapshot per page, the principal's scope, and the device parsing each page; row JSON

@@ -417,7 +417,7 @@ class NulCharactersInRequestsAre400NotServerErrorsTest extends StackTest {
                 "SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM (SELECT id, status, resolution FROM $S.posduif_conflicts) x",
                 "SELECT coalesce(max(version), 0) FROM $S.posduif_schema_versions",
                 "SELECT count(*) FROM $S.posduif_changes",
-                "SELECT count(*) FROM $S.posduif_op_ledger",
+                "SELECT count(*) FROM $S.posduif_ops",
                 "SELECT count(*) FROM posduif_control.tenants"};
         StringBuilder b = new StringBuilder();
         try (Connection c = stack().connect(); Statement s = c.createStatement()) {

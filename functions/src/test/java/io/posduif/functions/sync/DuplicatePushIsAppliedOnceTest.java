@@ -20,10 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -80,7 +76,7 @@ class DuplicatePushIsAppliedOnceTest extends StackTest {
                     "2024-01-15T10:35:00.000Z"));
         }
         Map<String, Integer> applied = new HashMap<>();
-        for (List<Map<String, Object>> answer : atOnce(6, p -> sync.push(device, ops.toArray(Map[]::new)))) {
+        for (List<Map<String, Object>> answer : AtOnce.run(6, p -> sync.push(device, ops.toArray(Map[]::new)))) {
             for (Map<String, Object> r : answer) {
                 if ("applied".equals(r.get("status"))) {
                     applied.merge((String) r.get("op_id"), 1, Integer::sum);
@@ -110,7 +106,7 @@ class DuplicatePushIsAppliedOnceTest extends StackTest {
             b.put("op_id", opId);
             int parallel = 6;
             List<String> statuses = new ArrayList<>();
-            for (Map<String, Object> r : atOnce(parallel, p -> sync.push(device, p % 2 == 0 ? a : b).get(0))) {
+            for (Map<String, Object> r : AtOnce.run(parallel, p -> sync.push(device, p % 2 == 0 ? a : b).get(0))) {
                 statuses.add(r.get("status") + (r.get("code") == null ? "" : "/" + r.get("code")));
             }
             assertEquals(1, statuses.stream().filter("applied"::equals).count(), statuses.toString());
@@ -142,7 +138,7 @@ class DuplicatePushIsAppliedOnceTest extends StackTest {
                 ops.add(SyncHttp.upsert("no_such_table", UUID.randomUUID(), Map.of("x", i), "2024-01-15T10:35:00.000Z"));
             }
             int first = 0;
-            for (List<Map<String, Object>> results : atOnce(6, p -> sync.push(device, ops.toArray(Map[]::new)))) {
+            for (List<Map<String, Object>> results : AtOnce.run(6, p -> sync.push(device, ops.toArray(Map[]::new)))) {
                 assertEquals(ops.size(), results.size());
                 for (Map<String, Object> r : results) {
                     assertEquals("UNKNOWN_TABLE", r.get("code"), r.toString());
@@ -158,36 +154,12 @@ class DuplicatePushIsAppliedOnceTest extends StackTest {
             String ids = String.join("', '", ops.stream().map(o -> (String) o.get("op_id")).toList());
             int recorded = db.withConnection(c -> {
                 try (var st = c.createStatement(); var rs = st.executeQuery("SELECT count(*) FROM " + tenant.schema()
-                        + ".posduif_op_ledger WHERE op_id IN ('" + ids + "')")) {
+                        + ".posduif_ops WHERE op_id IN ('" + ids + "')")) {
                     rs.next();
                     return rs.getInt(1);
                 }
             });
             assertEquals(ops.size(), recorded, "one ledger row per op");
-        }
-    }
-
-    /** Runs {@code parallel} deliveries released at the same instant; their answers in order. */
-    private static <T> List<T> atOnce(int parallel, java.util.function.IntFunction<T> delivery) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(parallel);
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<T>> answers = new ArrayList<>();
-            for (int p = 0; p < parallel; p++) {
-                int n = p;
-                answers.add(pool.submit(() -> {
-                    start.await();
-                    return delivery.apply(n);
-                }));
-            }
-            start.countDown();
-            List<T> out = new ArrayList<>();
-            for (Future<T> f : answers) {
-                out.add(f.get());
-            }
-            return out;
-        } finally {
-            pool.shutdown();
         }
     }
 

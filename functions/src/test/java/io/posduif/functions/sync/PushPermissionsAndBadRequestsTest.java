@@ -149,7 +149,7 @@ class PushPermissionsAndBadRequestsTest extends StackTest {
         tooMany.set(0, fine);
         assertError(() -> sync.push(device, tooMany.toArray(Map[]::new)), HttpStatus.BAD_REQUEST, "VALIDATION_ERROR");
         assertEquals("0", value("SELECT count(*) FROM $S.notes WHERE id = '" + id + "'"));
-        assertEquals("0", value("SELECT count(*) FROM $S.posduif_op_ledger WHERE op_id = '" + fine.get("op_id") + "'"),
+        assertEquals("0", value("SELECT count(*) FROM $S.posduif_ops WHERE op_id = '" + fine.get("op_id") + "'"),
                 "a refused batch leaves no ledger entry, so the device can fix and resend it");
         // and a web token cannot push at all
         Fixtures.User web = fixtures.webUser(tenant);

@@ -80,7 +80,7 @@ class RevokedDevicePushWritesNothingTest extends StackTest {
 
     private void refused(Fixtures.Device device, String code) {
         long changes = count("posduif_changes");
-        long ledger = count("posduif_op_ledger");
+        long ledger = count("posduif_ops");
         long notes = count("notes");
         UUID id = UUID.randomUUID();
         HttpClientResponseException e = assertThrows(HttpClientResponseException.class, () -> sync.push(device, op(id)));
@@ -88,7 +88,7 @@ class RevokedDevicePushWritesNothingTest extends StackTest {
         String body = e.getResponse().getBody(String.class).orElse("");
         assertTrue(body.contains("\"" + code + "\""), body);
         assertEquals(changes, count("posduif_changes"), "no change-log entry");
-        assertEquals(ledger, count("posduif_op_ledger"), "no ledger row");
+        assertEquals(ledger, count("posduif_ops"), "no ledger row");
         assertEquals(notes, count("notes"), "no row");
     }
 
