@@ -11,6 +11,8 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -60,6 +62,126 @@ final class JsonText {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Adds {@link #sorted}'s UTF-8 bytes to {@code md}. Op hashes take this path once per pushed
+     * op: a tree of ASCII text (the SDK's ids, names, most values) is written as bytes straight
+     * into one buffer, in one pass per string, with small maps' keys sorted in place; anything
+     * else is written by {@link #sorted}. The bytes are the same either way.
+     */
+    static void sorted(Object tree, MessageDigest md) {
+        Bytes b = new Bytes();
+        if (ascii(b, tree)) {
+            md.update(b.buf, 0, b.len);
+        } else {
+            sorted(tree, new DigestOutputStream(OutputStream.nullOutputStream(), md));
+        }
+    }
+
+    /** A growing byte buffer, written without bounds checks by the caller after {@link #room}. */
+    private static final class Bytes {
+        byte[] buf = new byte[512];
+        int len;
+
+        void room(int n) {
+            if (len + n > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
+            }
+        }
+
+        void ascii(String s) {
+            room(s.length());
+            for (int i = 0; i < s.length(); i++) {
+                buf[len++] = (byte) s.charAt(i);
+            }
+        }
+    }
+
+    /** {@link #byHand} with sorted keys, for trees whose text is ASCII; false at anything else. */
+    private static boolean ascii(Bytes b, Object v) {
+        if (v instanceof String s) {
+            b.room(s.length() + 2);
+            byte[] buf = b.buf;
+            int at = b.len;
+            buf[at++] = '"';
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+                    return false;
+                }
+                buf[at++] = (byte) c;
+            }
+            buf[at++] = '"';
+            b.len = at;
+            return true;
+        } else if (v == null) {
+            b.ascii("null");
+            return true;
+        } else if (v instanceof Map<?, ?> m) {
+            int n = m.size();
+            Map.Entry<?, ?>[] es = m.entrySet().toArray(new Map.Entry<?, ?>[n]);
+            for (Map.Entry<?, ?> e : es) {
+                if (!(e.getKey() instanceof String)) {
+                    return false;
+                }
+            }
+            // insertion sort: op maps have a handful of keys
+            for (int i = 1; i < es.length; i++) {
+                Map.Entry<?, ?> e = es[i];
+                String k = (String) e.getKey();
+                int j = i - 1;
+                while (j >= 0 && ((String) es[j].getKey()).compareTo(k) > 0) {
+                    es[j + 1] = es[j];
+                    j--;
+                }
+                es[j + 1] = e;
+            }
+            b.room(1);
+            b.buf[b.len++] = '{';
+            for (int i = 0; i < es.length; i++) {
+                if (i > 0) {
+                    b.room(1);
+                    b.buf[b.len++] = ',';
+                }
+                if (!ascii(b, es[i].getKey())) {
+                    return false;
+                }
+                b.room(1);
+                b.buf[b.len++] = ':';
+                if (!ascii(b, es[i].getValue())) {
+                    return false;
+                }
+            }
+            b.room(1);
+            b.buf[b.len++] = '}';
+            return true;
+        } else if (v instanceof List<?> l) {
+            b.room(1);
+            b.buf[b.len++] = '[';
+            for (int i = 0; i < l.size(); i++) {
+                if (i > 0) {
+                    b.room(1);
+                    b.buf[b.len++] = ',';
+                }
+                if (!ascii(b, l.get(i))) {
+                    return false;
+                }
+            }
+            b.room(1);
+            b.buf[b.len++] = ']';
+            return true;
+        } else if (v instanceof Long || v instanceof Integer || v instanceof Boolean) {
+            b.ascii(v.toString());
+            return true;
+        } else if (v instanceof Double d && Double.isFinite(d)) {
+            b.ascii(Double.toString(d));
+            return true;
+        } else if (v instanceof BigDecimal d) {
+            b.ascii(d.toString());
+            return true;
+        }
+        return false;
     }
 
     // ---- plain trees by hand ----

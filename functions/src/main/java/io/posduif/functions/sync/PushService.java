@@ -465,11 +465,11 @@ public class PushService {
                     + "SELECT l.op_id, l.payload_hash, l.status, l.code, l.message FROM " + Sql.q(s, "posduif_op_ledger") + " l "
                     + "WHERE l.device_id = ? AND l.op_id = ANY (ARRAY(SELECT q.o FROM q)) "
                     + "UNION ALL "
-                    + "SELECT u.o, encode(substring(b.hashes FROM (u.i::int - 1) * 32 + 1 FOR 32), 'hex'), 'applied', NULL, NULL "
+                    + "SELECT u.o::text, encode(substring(b.hashes FROM (u.i::int - 1) * 16 + 1 FOR 16), 'hex'), 'applied', NULL, NULL "
                     + "FROM " + Sql.q(s, "posduif_op_batches") + " b, unnest(b.op_ids) WITH ORDINALITY AS u(o, i) "
                     + "WHERE b.device_id = ? AND b.last_op = ANY (ARRAY(SELECT (SELECT b2.last_op FROM " + Sql.q(s, "posduif_op_batches") + " b2 "
                     + "WHERE b2.device_id = ? AND b2.last_op >= q.o ORDER BY b2.last_op LIMIT 1) FROM q)) "
-                    + "AND u.o = ANY (ARRAY(SELECT q.o FROM q))", (ps, at) -> {
+                    + "AND u.o::text COLLATE \"C\" = ANY (ARRAY(SELECT q.o FROM q))", (ps, at) -> {
                 ps.setArray(at++, c.createArrayOf("text", byId.keySet().toArray()));
                 ps.setBoolean(at++, redo);
                 ps.setString(at++, caller.deviceId());
@@ -557,7 +557,7 @@ public class PushService {
             while (rs.next()) {
                 PushRequest.Op op = byId.get(rs.getString(1));
                 replayed.add(op.opId());
-                if (!rs.getString(2).equals(hashes.get(op.opId()))) {
+                if (!OpIds.sameHash(rs.getString(2), hashes.get(op.opId()))) {
                     reject(op, ErrorCode.OP_ID_REUSED, "op_id was used before with a different payload");
                 } else {
                     Map<String, Object> r = result(op, "duplicate");
@@ -1124,16 +1124,16 @@ public class PushService {
             String[] newMark = new String[1];
             StringBuilder sql = new StringBuilder("WITH ");
             Pipeline.Binder ledger;
-            if (n > 0 && replayed.isEmpty() && allApplied && OpIds.increasingAbove(opIds, opMark)) {
+            if (n > 0 && replayed.isEmpty() && allApplied && OpIds.canonicalUuids(opIds) && OpIds.increasingAbove(opIds, opMark)) {
                 sql.append("l AS (INSERT INTO ").append(Sql.q(s, "posduif_op_batches"))
-                        .append(" (device_id, first_op, last_op, op_ids, hashes) VALUES (?, ?, ?, ?::text[], ?)), ");
+                        .append(" (device_id, first_op, last_op, op_ids, hashes) VALUES (?, ?, ?, ?::uuid[], ?)), ");
                 newMark[0] = opIds[n - 1];
                 ledger = (ps, at) -> {
                     ps.setString(at++, caller.deviceId());
                     ps.setString(at++, opIds[0]);
                     ps.setString(at++, opIds[n - 1]);
                     ps.setArray(at++, ps.getConnection().createArrayOf("text", opIds));
-                    ps.setBytes(at++, OpIds.hashBytes(hashed));
+                    ps.setBytes(at++, OpIds.hashPrefixes(hashed));
                     return at;
                 };
             } else {
@@ -1465,7 +1465,7 @@ public class PushService {
      */
     private static String hash(Map<String, Object> raw) {
         MessageDigest md = sha256();
-        JsonText.sorted(raw, new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), md));
+        JsonText.sorted(raw, md);
         return HexFormat.of().formatHex(md.digest());
     }
 

@@ -117,6 +117,28 @@ class ReplaysAreFoundWhicheverWayTheLedgerRecordedThemTest extends StackTest {
         assertStatuses(sync.push(device, six, one, five, two, three), "duplicate", "duplicate", "duplicate", "duplicate", "duplicate");
     }
 
+    /** A batch row keeps op ids as uuid: ids that uuid would not print back as sent are recorded per op, and still found. */
+    @Test
+    void increasingOpIdsThatAreNotCanonicalUuidsAreRecordedPerOp() {
+        Fixtures.Device device = fixtures.device(tenant, user.id());
+        Map<String, Object> a = op(1, "a");
+        Map<String, Object> b = op(2, "b");
+        a.put("op_id", "outbox-0001");
+        b.put("op_id", "outbox-0002");
+        assertStatuses(sync.push(device, a, b), "applied", "applied");
+        assertEquals("0 batch rows, 2 op rows, mark outbox-0002", ledger(device));
+        assertStatuses(sync.push(device, b, a), "duplicate", "duplicate");
+
+        // a UUID in upper case, on a device without a mark: above it, but not as uuid prints it
+        Fixtures.Device other = fixtures.device(tenant, user.id());
+        Map<String, Object> upper = op(3, "upper");
+        String id = ((String) upper.get("op_id")).replace("0000-7000", "0000-7abc").toUpperCase(java.util.Locale.ROOT);
+        upper.put("op_id", id);
+        assertStatuses(sync.push(other, upper), "applied");
+        assertEquals("0 batch rows, 1 op rows, mark " + id, ledger(other));
+        assertStatuses(sync.push(other, upper), "duplicate");
+    }
+
     @Test
     void aBatchWithARejectedOpIsRecordedPerOpWithItsResults() {
         Fixtures.Device device = fixtures.device(tenant, user.id());
