@@ -403,6 +403,7 @@ public class PushService {
          *       taken in key order so two batches never wait for each other in a cycle. Row-key
          *       locks serialise writers of one row, also of rows that do not exist yet, and with
          *       them every replay of an op that writes a row;</li>
+         *   <li>the device's op mark, and how many of the batch's op ids are at or below it;</li>
          *   <li>on a redo, the batch's op ids in the ledger, read after those locks: a replay sees
          *       the first delivery's ledger rows. Ops that write no row are serialised by the
          *       ledger's key instead: a concurrent second delivery fails on it and the push is
@@ -411,7 +412,9 @@ public class PushService {
          *       origin, whether the device has seen them, against its last pull cursor, position),
          *       then the entries of the keys ops delete (every key on a redo).</li>
          * </ol>
-         * Fills {@link #replayed} with the op ids already in the ledger and sets their results.
+         * If op ids are at or below the mark (a replay, or ids that do not increase), the ledger
+         * is read for them next, in a round trip of its own. Fills {@link #replayed} with the op
+         * ids already in the ledger and sets their results.
          */
         private void read(Connection c, List<Valid> valid) throws SQLException {
             Map<String, Map<String, Valid>> byTable = new TreeMap<>();
@@ -426,8 +429,14 @@ public class PushService {
                 }
             }
             keys.sort(null);
+            Map<String, PushRequest.Op> byId = new HashMap<>();
+            for (PushRequest.Op op : request.ops()) {
+                byId.put(op.opId(), op);
+            }
+            Object[] opIds = byId.keySet().toArray();
             Pipeline p = new Pipeline();
             String[] attributes = new String[1];
+            long[] belowMark = new long[1];
             p.add("SELECT set_config('posduif.origin', ?, true), set_config('posduif.realtime_origin', 'functions', true), "
                     // enable_seqscan off for the transaction: every statement of a push is a probe by key,
                     // but the driver's prepared statements get generic plans, made once per connection and
@@ -438,12 +447,13 @@ public class PushService {
                     + "(SELECT attributes::text FROM " + Sql.q(s, "posduif_users") + " WHERE id = ?), "
                     + "d.device_id IS NOT NULL, d.revoked_at IS NOT NULL, d.user_id, "
                     + "(SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest(?::bigint[]) AS u(k) ORDER BY k) s), "
-                    + "sd.op_mark "
+                    + "sd.op_mark, (SELECT count(*) FROM unnest(?::text[]) AS u(o) WHERE u.o COLLATE \"C\" <= sd.op_mark) "
                     + "FROM (SELECT 1) AS one LEFT JOIN " + Sql.q(s, "posduif_devices") + " d ON d.device_id = ? "
                     + "LEFT JOIN " + Sql.q(s, "posduif_sync_devices") + " sd ON sd.device_id = ?", (ps, at) -> {
                 ps.setString(at++, caller.deviceId());
                 ps.setObject(at++, caller.userId());
                 ps.setArray(at++, c.createArrayOf("bigint", keys.toArray()));
+                ps.setArray(at++, c.createArrayOf("text", opIds));
                 ps.setString(at++, caller.deviceId());
                 ps.setString(at++, caller.deviceId());
                 return at;
@@ -452,32 +462,11 @@ public class PushService {
                 io.posduif.functions.auth.DeviceStatus.require(caller, rs.getBoolean(5), rs.getBoolean(6), rs.getObject(7));
                 attributes[0] = rs.getString(4);
                 opMark = rs.getString(9);
+                belowMark[0] = rs.getLong(10);
             });
-            Map<String, PushRequest.Op> byId = new HashMap<>();
-            for (PushRequest.Op op : request.ops()) {
-                byId.put(op.opId(), op);
+            if (redo) {
+                addLedgerLookup(c, p, opIds, true, byId);
             }
-            // the ledger, for the op ids it may hold: those at or below the device's mark (none,
-            // for a device whose op ids increase, unless it replays), every one on a redo. Both
-            // tables; a batch row is found as the first whose last op id is at or above the op's.
-            p.add("WITH q AS MATERIALIZED (SELECT u.o COLLATE \"C\" AS o FROM unnest(?::text[]) AS u(o) "
-                    + "WHERE ? OR u.o COLLATE \"C\" <= (SELECT sd.op_mark FROM " + Sql.q(s, "posduif_sync_devices") + " sd WHERE sd.device_id = ?)) "
-                    + "SELECT l.op_id, l.payload_hash, l.status, l.code, l.message FROM " + Sql.q(s, "posduif_op_ledger") + " l "
-                    + "WHERE l.device_id = ? AND l.op_id = ANY (ARRAY(SELECT q.o FROM q)) "
-                    + "UNION ALL "
-                    + "SELECT u.o::text, encode(substring(b.hashes FROM (u.i::int - 1) * 16 + 1 FOR 16), 'hex'), 'applied', NULL, NULL "
-                    + "FROM " + Sql.q(s, "posduif_op_batches") + " b, unnest(b.op_ids) WITH ORDINALITY AS u(o, i) "
-                    + "WHERE b.device_id = ? AND b.last_op = ANY (ARRAY(SELECT (SELECT b2.last_op FROM " + Sql.q(s, "posduif_op_batches") + " b2 "
-                    + "WHERE b2.device_id = ? AND b2.last_op >= q.o ORDER BY b2.last_op LIMIT 1) FROM q)) "
-                    + "AND u.o::text COLLATE \"C\" = ANY (ARRAY(SELECT q.o FROM q))", (ps, at) -> {
-                ps.setArray(at++, c.createArrayOf("text", byId.keySet().toArray()));
-                ps.setBoolean(at++, redo);
-                ps.setString(at++, caller.deviceId());
-                ps.setString(at++, caller.deviceId());
-                ps.setString(at++, caller.deviceId());
-                ps.setString(at++, caller.deviceId());
-                return at;
-            }, rs -> readLedger(rs, byId));
             Map<String, Set<String>> deleted = new HashMap<>();
             for (Valid v : valid) {
                 if (v.op().kind() == PushRequest.Kind.DELETE) {
@@ -542,10 +531,43 @@ public class PushService {
                 });
             }
             p.run(c);
+            if (!redo && belowMark[0] > 0) {
+                // a replay, or op ids that do not increase: looked up after the row locks, in a
+                // round trip of its own (a device whose op ids increase never pays for it)
+                Pipeline lookup = new Pipeline();
+                addLedgerLookup(c, lookup, opIds, false, byId);
+                lookup.run(c);
+            }
             if (attributes[0] == null) {
                 throw new ApiException(ErrorCode.UNAUTHORIZED, "unknown user");
             }
             principalBuckets = new HashSet<>(scopes.bucketsOfPrincipal(schema, scopes.principalParams(caller, attributes[0])));
+        }
+
+        /**
+         * The ledger, for the op ids it may hold: those at or below the device's op mark ({@code
+         * all}: every one, on a redo). Both tables; a batch row is found as the first whose last
+         * op id is at or above the op's (batch rows never overlap).
+         */
+        private void addLedgerLookup(Connection c, Pipeline p, Object[] opIds, boolean all, Map<String, PushRequest.Op> byId) {
+            p.add("WITH q AS MATERIALIZED (SELECT u.o COLLATE \"C\" AS o FROM unnest(?::text[]) AS u(o) "
+                    + "WHERE ? OR u.o COLLATE \"C\" <= (SELECT sd.op_mark FROM " + Sql.q(s, "posduif_sync_devices") + " sd WHERE sd.device_id = ?)) "
+                    + "SELECT l.op_id, l.payload_hash, l.status, l.code, l.message FROM " + Sql.q(s, "posduif_op_ledger") + " l "
+                    + "WHERE l.device_id = ? AND l.op_id = ANY (ARRAY(SELECT q.o FROM q)) "
+                    + "UNION ALL "
+                    + "SELECT u.o::text, encode(substring(b.hashes FROM (u.i::int - 1) * 16 + 1 FOR 16), 'hex'), 'applied', NULL, NULL "
+                    + "FROM " + Sql.q(s, "posduif_op_batches") + " b, unnest(b.op_ids) WITH ORDINALITY AS u(o, i) "
+                    + "WHERE b.device_id = ? AND b.last_op = ANY (ARRAY(SELECT (SELECT b2.last_op FROM " + Sql.q(s, "posduif_op_batches") + " b2 "
+                    + "WHERE b2.device_id = ? AND b2.last_op >= q.o ORDER BY b2.last_op LIMIT 1) FROM q)) "
+                    + "AND u.o::text COLLATE \"C\" = ANY (ARRAY(SELECT q.o FROM q))", (ps, at) -> {
+                ps.setArray(at++, c.createArrayOf("text", opIds));
+                ps.setBoolean(at++, all);
+                ps.setString(at++, caller.deviceId());
+                ps.setString(at++, caller.deviceId());
+                ps.setString(at++, caller.deviceId());
+                ps.setString(at++, caller.deviceId());
+                return at;
+            }, rs -> readLedger(rs, byId));
         }
 
         /**
