@@ -327,6 +327,9 @@ public class PushService {
         String opMark;
         Set<String> principalBuckets;
 
+        /** The server's time for the batch: client timestamps beyond it (and the skew tolerance) are clamped to it. */
+        final Instant now = Instant.now();
+
         /** Write each table's rows under a savepoint, row by row after a violation (the retry after one). */
         final boolean savepoints;
 
@@ -666,7 +669,6 @@ public class PushService {
                     }
                 }
             }
-            Instant now = Instant.now();
             Instant ts = op.clientTs().isAfter(now.plus(config.clockSkewTolerance())) ? now : op.clientTs();
             String pkJson = toJson(pk);
             return new Valid(op, t, pk, pkJson, data, changed, new Clock(ts, caller.deviceId(), op.opId()));

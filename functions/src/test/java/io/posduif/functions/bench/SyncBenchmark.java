@@ -89,7 +89,8 @@ class SyncBenchmark extends StackTest {
     static final int PULL_ROWS = Integer.getInteger("bench.pull-rows", 100_000);
     static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
     /** Bootstraps (each side) before the pull rounds. */
-    static final int PULL_WARMUP = Integer.getInteger("bench.pull-warmup", 5);
+    // 15, not 5: after 5 bootstraps C2 still took about a sixth of the pull rounds' CPU
+    static final int PULL_WARMUP = Integer.getInteger("bench.pull-warmup", 15);
     static final int WARMUP_REQUESTS = Integer.getInteger("bench.warmup", 8_000);
     static final int WARMUP_FULL_BATCHES = Integer.getInteger("bench.warmup-full", 60);
     /**
@@ -741,12 +742,14 @@ class SyncBenchmark extends StackTest {
                 embedded PostgreSQL and the functions server in one JVM on this 2-core machine, %s. Median of %d rounds,
                 push and raw alternating, each round %,d batches of 100 per device (%,d rows).
 
-                | measure | sync | raw PostgreSQL over JDBC | ratio |
-                | --- | ---: | ---: | ---: |
-                | push rows/s (16 devices, batches of 100 upserts, HTTP) | %,.0f | %,.0f (same upserts + change-log and scope rows, one statement per table per batch) | %.2f |
-                | pull rows/s (one device bootstrapping %,d rows, pages of 1,000, HTTP, no gzip) | %,.0f | %,.0f (same pages: scope range scan + log join) | %.2f |
+                | measure | sync | raw PostgreSQL over JDBC | ratio of the medians | median of the rounds' ratios |
+                | --- | ---: | ---: | ---: | ---: |
+                | push rows/s (16 devices, batches of 100 upserts, HTTP) | %,.0f | %,.0f (same upserts + change-log and scope rows, one statement per table per batch) | %.2f | %.2f |
+                | pull rows/s (one device bootstrapping %,d rows, pages of 1,000, HTTP, no gzip) | %,.0f | %,.0f (same pages: scope range scan + log join) | %.2f | %.2f |
 
-                Rounds — push: %s; raw push: %s; pull: %s; raw pull: %s.
+                Rounds — push: %s; raw push: %s; pull: %s; raw pull: %s. Each round's sync ÷ raw (the two
+                ran back to back on tables of the same size, which both sides grow alike round by round):
+                push %s; pull %s.
 
                 %s
 
@@ -774,8 +777,8 @@ class SyncBenchmark extends StackTest {
                 snapshot per page, the principal's scope, and the device parsing each page; row JSON
                 is rendered once at capture and copied.
                 """, Instant.now().toString().substring(0, 16) + "Z", ROUNDS, BATCHES_PER_DEVICE, BATCHES_PER_DEVICE * BATCH * DEVICES,
-                push, raw, push / raw, PULL_ROWS, pull, rawPull, pull / rawPull,
-                fmt(pushes), fmt(raws), fmt(pulls), fmt(rawPulls), cpuLine,
+                push, raw, push / raw, median(ratios(pushes, raws)), PULL_ROWS, pull, rawPull, pull / rawPull, median(ratios(pulls, rawPulls)),
+                fmt(pushes), fmt(raws), fmt(pulls), fmt(rawPulls), fmt2(ratios(pushes, raws)), fmt2(ratios(pulls, rawPulls)), cpuLine,
                 PULL_WARMUP, WARMUP_REQUESTS, WARMUP_FULL_BATCHES, WARMUP_JIT_ROUNDS,
                 jitSettled ? String.format(Locale.ROOT, "this run settled after %d", warmupRounds)
                         : String.format(Locale.ROOT, "this run did not settle, the last round still compiling for %.0f%% of it", lastJitShare * 100));
@@ -792,6 +795,23 @@ class SyncBenchmark extends StackTest {
         }
         Files.writeString(doc, text);
         System.out.println(section);
+    }
+
+    /** Round by round, sync ÷ raw. */
+    static double[] ratios(double[] sync, double[] raw) {
+        double[] out = new double[sync.length];
+        for (int i = 0; i < sync.length; i++) {
+            out[i] = sync[i] / raw[i];
+        }
+        return out;
+    }
+
+    static String fmt2(double[] xs) {
+        List<String> out = new ArrayList<>();
+        for (double x : xs) {
+            out.add(String.format(Locale.ROOT, "%.2f", x));
+        }
+        return String.join(", ", out);
     }
 
     static String fmt(double[] xs) {
