@@ -44,5 +44,5 @@ CREATE VIEW ${flyway:defaultSchema}.posduif_ops AS
 SELECT l.device_id, l.op_id, l.payload_hash, l.status, l.code, l.message, l.recorded_at
   FROM ${flyway:defaultSchema}.posduif_op_ledger l
 UNION ALL
-SELECT b.device_id, u.op_id::text, encode(substring(b.hashes FROM (u.i::int - 1) * 16 + 1 FOR 16), 'hex'), 'applied', NULL, NULL, b.recorded_at
+SELECT b.device_id, u.op_id::text COLLATE "C", encode(substring(b.hashes FROM (u.i::int - 1) * 16 + 1 FOR 16), 'hex'), 'applied', NULL, NULL, b.recorded_at
   FROM ${flyway:defaultSchema}.posduif_op_batches b, unnest(b.op_ids) WITH ORDINALITY AS u(op_id, i);
