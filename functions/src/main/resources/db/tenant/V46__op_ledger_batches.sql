@@ -14,10 +14,10 @@
 -- unrecorded), so two deliveries that both took the same op for new cannot both commit.
 CREATE TABLE ${flyway:defaultSchema}.posduif_op_batches (
     device_id   text COLLATE "C" NOT NULL,
-    -- the batch's highest op id (its last), and its lowest (its first): batches recorded this way
-    -- never overlap, so the one that may hold an op id is the first whose last_op is >= it
+    -- the batch's highest op id (its last): a batch row holds only ids above the mark before it,
+    -- so batch rows never overlap, and the one that may hold an op id is the first whose last_op
+    -- is at or above it
     last_op     text COLLATE "C" NOT NULL,
-    first_op    text COLLATE "C" NOT NULL,
     -- uuid, not text: 16 bytes an id instead of 37, which keeps a batch of 100 small enough that
     -- PostgreSQL writes little more than the row (the row's size was most of its cost)
     op_ids      uuid[] NOT NULL,
@@ -36,6 +36,22 @@ ALTER TABLE ${flyway:defaultSchema}.posduif_sync_devices ADD COLUMN op_mark text
 INSERT INTO ${flyway:defaultSchema}.posduif_sync_devices (device_id, op_mark)
 SELECT l.device_id, max(l.op_id) FROM ${flyway:defaultSchema}.posduif_op_ledger l GROUP BY l.device_id
 ON CONFLICT (device_id) DO UPDATE SET op_mark = EXCLUDED.op_mark;
+
+-- Rows per op raise the mark whoever writes them: an instance still running the code from before
+-- this migration (a rolling upgrade) records ops without knowing the mark, and a push that read
+-- the mark before such a commit must not take those ops for new. The push's own finish statement
+-- has already raised the mark to its ops when this runs, so for it this changes nothing.
+CREATE FUNCTION ${flyway:defaultSchema}.posduif_op_ledger_mark() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    INSERT INTO ${flyway:defaultSchema}.posduif_sync_devices AS sd (device_id, op_mark)
+    SELECT n.device_id, max(n.op_id) FROM posduif_new n GROUP BY n.device_id
+    ON CONFLICT (device_id) DO UPDATE SET op_mark = EXCLUDED.op_mark
+    WHERE sd.op_mark IS NULL OR sd.op_mark < EXCLUDED.op_mark;
+    RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER posduif_op_ledger_mark AFTER INSERT ON ${flyway:defaultSchema}.posduif_op_ledger
+    REFERENCING NEW TABLE AS posduif_new FOR EACH STATEMENT EXECUTE FUNCTION ${flyway:defaultSchema}.posduif_op_ledger_mark();
 
 -- Every recorded op, whichever table holds it: for operators and tests (a batch row's hashes are
 -- the 32-hex-digit prefix of the op's hash). A push reads the two

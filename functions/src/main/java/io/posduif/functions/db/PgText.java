@@ -21,6 +21,23 @@ public final class PgText {
     private PgText() {
     }
 
+    /**
+     * True if {@code s} holds a surrogate that is not half of a pair. JSON can carry one
+     * ({@code "\ud800"}), but UTF-8 cannot: the driver sends it as {@code ?}, so PostgreSQL would
+     * store, compare and order other text than the client sent.
+     */
+    public static boolean hasLoneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** True if a string, or any string or key inside a parsed JSON value (maps and lists), holds U+0000. */
     public static boolean containsNul(Object value) {
         if (value instanceof String s) {

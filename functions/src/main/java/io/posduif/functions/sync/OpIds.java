@@ -41,17 +41,6 @@ final class OpIds {
         return true;
     }
 
-    /** The highest of {@code ids}; null if there are none. */
-    static String highest(String[] ids) {
-        String max = null;
-        for (String id : ids) {
-            if (max == null || compare(id, max) > 0) {
-                max = id;
-            }
-        }
-        return max;
-    }
-
     /**
      * Whether every id is a UUID in canonical text (36 characters, lowercase hex, hyphens at 8,
      * 13, 18, 23): those a batch row keeps as uuid, which prints them back exactly and orders

@@ -47,6 +47,11 @@ record PushRequest(List<Op> ops) {
                 // valid JSON ("\u0000"), but PostgreSQL text cannot hold it: the ledger could not record the op
                 throw new ApiException(ErrorCode.VALIDATION_ERROR, at + ".op_id must not contain U+0000", Map.of("field", at + ".op_id"));
             }
+            if (io.posduif.functions.db.PgText.hasLoneSurrogate(opId)) {
+                // the ledger would record, and order against the device's op mark, another id than this one
+                throw new ApiException(ErrorCode.VALIDATION_ERROR, at + ".op_id must be valid Unicode (a surrogate without its pair)",
+                        Map.of("field", at + ".op_id"));
+            }
             if (!seen.add(opId)) {
                 throw new ApiException(ErrorCode.VALIDATION_ERROR, "op_id " + opId + " appears twice in one batch", Map.of("field", at + ".op_id"));
             }

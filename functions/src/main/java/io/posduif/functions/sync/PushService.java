@@ -46,12 +46,15 @@ import java.util.UUID;
  * Applies a device's outbox batch (docs/protocol.md §5) in one transaction.
  *
  * <p>Shape of a batch, chosen for throughput and for freedom from deadlocks; a push takes three
- * round trips however many tables it writes (each a {@link Pipeline} of statements):
+ * round trips however many tables it writes (each a {@link Pipeline} of statements), four when
+ * it must look op ids up in the ledger:
  * <ol>
  *   <li>read: the transaction settings (origin, realtime marker), the principal's attributes,
- *       the device's status, advisory locks on every touched row key in key order (rows that do
- *       not exist yet are serialised too, and with them every replay of an op that writes a row),
- *       on a redo the ledger rows of the batch's op ids (duplicates, reused op ids), then per
+ *       the device's status, advisory locks on every touched row key and on the device in key
+ *       order (rows that do not exist yet are serialised too, and with them every replay of an op
+ *       that writes a row; the device's pushes take turns), the device's op mark (see the
+ *       glossary), on a redo the ledger rows of the batch's op ids (duplicates, reused op ids),
+ *       then per
  *       table the rows ({@code FOR UPDATE}) with their change-log entries (row clocks, origin,
  *       whether the device has seen them), and the entries of rows an op deletes (tombstones);</li>
  *   <li>decide each op in memory, in batch order;</li>
@@ -59,17 +62,18 @@ import java.util.UUID;
  *       captured by the trigger with their clocks handed over in
  *       {@link CaptureTriggers#CLOCKS_SETTING}, then one upsert statement per column set that
  *       records its own change-log entries ({@link CaptureTriggers#pushUpsertSql}), manual
- *       conflicts, then the ledger rows with their results, the device's push time and the
- *       cursor;</li>
+ *       conflicts, then the ledger (one batch row, or a row per op) with the results, the device's
+ *       push time and op mark, and the cursor;</li>
  *   <li>commit.</li>
  * </ol>
- * The first attempt takes every op as new and does not read the ledger (a device resends an op
- * only when an answer was lost), and takes a row it writes anew as one without a change-log
- * entry (few rows are written again after their delete). The ledger's key refuses an op id it
- * already holds (a replay, or a concurrent delivery of the same ops that committed first), the
- * log's row key an entry the push did not read (a tombstone, or the entry of a writer without
- * push locks that committed meanwhile): the attempt is rolled back and the push redone with the
- * ledger read and every key's entry probed ({@link LostRace}).
+ * The first attempt takes op ids above the device's op mark as new without reading the ledger
+ * (a device whose op ids increase resends one only when an answer was lost; ids at or below the
+ * mark are looked up, in a round trip after the read), and takes a row it writes anew as one
+ * without a change-log entry (few rows are written again after their delete). The ledger's keys
+ * refuse an op id they already hold, the op mark's check a mark that moved since it was read,
+ * the log's row key an entry the push did not read (a tombstone, or the entry of a writer without
+ * push locks that committed meanwhile): the attempt is rolled back and the push redone with every
+ * op id looked up and every key's entry probed ({@link LostRace}).
  * Every lookup by key is an index probe with the keys as an array, whatever the statistics.
  */
 @Singleton
@@ -156,9 +160,10 @@ public class PushService {
                 }
                 break;
             } catch (LostRace e) {
-                // another delivery of one of these op ids committed first (the redo reads its ledger
-                // rows and answers duplicate or OP_ID_REUSED for them), or a writer that takes no push
-                // lock recorded an entry for a row this push saw without one (the redo reads it)
+                // another delivery of one of these op ids committed first, or a writer that moves the
+                // op mark without the device's lock did (the redo reads the ledger and answers duplicate
+                // or OP_ID_REUSED), or a writer that takes no push lock recorded an entry for a row this
+                // push saw without one (the redo reads it)
                 if (attempt >= MAX_RACES) {
                     throw new IllegalStateException("push lost " + attempt + " races in a row");
                 }
@@ -213,12 +218,12 @@ public class PushService {
     }
 
     /**
-     * A unique key of the engine refused a write because a concurrent transaction committed first:
-     * the ledger's, for a concurrent delivery of one of the batch's op ids (ops that write no row
-     * take no lock that would have serialised them), or the change log's row key, for an entry
-     * that a writer taking no push lock (SQL, the web API) recorded for a row this push read
-     * without one. The transaction is gone whole; the push is redone and reads what that writer
-     * committed.
+     * A concurrent transaction committed first what this push took for absent: a unique key of the
+     * ledger (a row per op, a batch row) refused one of the batch's op ids, the device's op mark
+     * moved since the push read it (its check in the finish statement), or the change log's row key
+     * refused an entry that a writer taking no push lock (SQL, the web API) recorded for a row this
+     * push read without one. The transaction is gone whole; the push is redone and reads what that
+     * writer committed.
      */
     private static final class LostRace extends RuntimeException {
         LostRace() {
@@ -334,12 +339,13 @@ public class PushService {
         final boolean savepoints;
 
         /**
-         * A redo after a {@link LostRace}. The first attempt takes every op as new and every row
-         * missing from its table as one without a change-log entry: it does not read the ledger,
-         * and probes the log only for rows in the table and for deletes. The ledger's key turns a
-         * replay into a lost race, the log's row key a row that had an entry after all (a
-         * tombstone, or an entry a writer without push locks recorded meanwhile). A redo reads
-         * the batch's op ids from the ledger and probes the log for every key.
+         * A redo after a {@link LostRace}. The first attempt takes op ids above the device's op
+         * mark as new (it looks up only those at or below it) and every row missing from its
+         * table as one without a change-log entry: it probes the log only for rows in the table
+         * and for deletes. The ledger's keys and the mark's check turn a replay it missed into a
+         * lost race, the log's row key a row that had an entry after all (a tombstone, or an
+         * entry a writer without push locks recorded meanwhile). A redo looks up every op id of
+         * the batch and probes the log for every key.
          */
         final boolean redo;
 
@@ -358,7 +364,10 @@ public class PushService {
             return List.of(results);
         }
 
-        /** The batch in two round trips (the state it decides on, then its writes and ledger); returns the cursor after it. */
+        /**
+         * The batch in two round trips, the state it decides on, then its writes and ledger (three
+         * when op ids must be looked up); returns the cursor after it.
+         */
         String run(Connection c) throws SQLException {
             long t0 = System.nanoTime();
             List<Valid> valid = new ArrayList<>();
@@ -408,9 +417,9 @@ public class PushService {
          *       them every replay of an op that writes a row;</li>
          *   <li>the device's op mark, and how many of the batch's op ids are at or below it;</li>
          *   <li>on a redo, the batch's op ids in the ledger, read after those locks: a replay sees
-         *       the first delivery's ledger rows. Ops that write no row are serialised by the
-         *       ledger's key instead: a concurrent second delivery fails on it and the push is
-         *       redone ({@link LostRace});</li>
+         *       the first delivery's ledger rows. Ops that write no row take no row lock, but the
+         *       device's lock orders its pushes, and the ledger's keys and the op mark's check
+         *       catch a delivery from a writer that takes none ({@link LostRace});</li>
          *   <li>per table: the rows ({@code FOR UPDATE}) with their change-log entries (row clocks,
          *       origin, whether the device has seen them, against its last pull cursor, position),
          *       then the entries of the keys ops delete (every key on a redo).</li>
@@ -431,6 +440,9 @@ public class PushService {
                     keys.add(lockKey(v.table().name(), v.pkJson()));
                 }
             }
+            // the device's own key: its pushes take turns, so each reads the op mark the one before
+            // it left (table names are identifiers: this one cannot be a table's)
+            keys.add(lockKey("posduif device", caller.deviceId()));
             keys.sort(null);
             Map<String, PushRequest.Op> byId = new HashMap<>();
             for (PushRequest.Op op : request.ops()) {
@@ -449,23 +461,29 @@ public class PushService {
                     + "set_config('enable_seqscan', 'off', true), "
                     + "(SELECT attributes::text FROM " + Sql.q(s, "posduif_users") + " WHERE id = ?), "
                     + "d.device_id IS NOT NULL, d.revoked_at IS NOT NULL, d.user_id, "
-                    + "(SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest(?::bigint[]) AS u(k) ORDER BY k) s), "
-                    + "sd.op_mark, (SELECT count(*) FROM unnest(?::text[]) AS u(o) WHERE u.o COLLATE \"C\" <= sd.op_mark) "
-                    + "FROM (SELECT 1) AS one LEFT JOIN " + Sql.q(s, "posduif_devices") + " d ON d.device_id = ? "
-                    + "LEFT JOIN " + Sql.q(s, "posduif_sync_devices") + " sd ON sd.device_id = ?", (ps, at) -> {
+                    + "(SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest(?::bigint[]) AS u(k) ORDER BY k) s) "
+                    + "FROM (SELECT 1) AS one LEFT JOIN " + Sql.q(s, "posduif_devices") + " d ON d.device_id = ?", (ps, at) -> {
                 ps.setString(at++, caller.deviceId());
                 ps.setObject(at++, caller.userId());
                 ps.setArray(at++, c.createArrayOf("bigint", keys.toArray()));
-                ps.setArray(at++, c.createArrayOf("text", opIds));
-                ps.setString(at++, caller.deviceId());
                 ps.setString(at++, caller.deviceId());
                 return at;
             }, rs -> {
                 rs.next();
                 io.posduif.functions.auth.DeviceStatus.require(caller, rs.getBoolean(5), rs.getBoolean(6), rs.getObject(7));
                 attributes[0] = rs.getString(4);
-                opMark = rs.getString(9);
-                belowMark[0] = rs.getLong(10);
+            });
+            // the op mark, by a statement of its own: its snapshot is taken with the locks held, so it
+            // sees what an earlier push of the device committed while this one waited for them
+            p.add("SELECT sd.op_mark, (SELECT count(*) FROM unnest(?::text[]) AS u(o) WHERE u.o COLLATE \"C\" <= sd.op_mark) "
+                    + "FROM (SELECT 1) AS one LEFT JOIN " + Sql.q(s, "posduif_sync_devices") + " sd ON sd.device_id = ?", (ps, at) -> {
+                ps.setArray(at++, c.createArrayOf("text", opIds));
+                ps.setString(at++, caller.deviceId());
+                return at;
+            }, rs -> {
+                rs.next();
+                opMark = rs.getString(1);
+                belowMark[0] = rs.getLong(2);
             });
             if (redo) {
                 addLedgerLookup(c, p, opIds, true, byId);
@@ -1145,16 +1163,17 @@ public class PushService {
                 }
             }
             String devices = Sql.q(s, "posduif_sync_devices");
-            String[] newMark = new String[1];
+            // the ids that move the mark (all of them, or a batch row's last), their maximum taken by
+            // PostgreSQL in its own order
+            String[][] marked = new String[1][];
             StringBuilder sql = new StringBuilder("WITH ");
             Pipeline.Binder ledger;
             if (n > 0 && replayed.isEmpty() && allApplied && OpIds.canonicalUuids(opIds) && OpIds.increasingAbove(opIds, opMark)) {
                 sql.append("l AS (INSERT INTO ").append(Sql.q(s, "posduif_op_batches"))
-                        .append(" (device_id, first_op, last_op, op_ids, hashes) VALUES (?, ?, ?, ?::uuid[], ?)), ");
-                newMark[0] = opIds[n - 1];
+                        .append(" (device_id, last_op, op_ids, hashes) VALUES (?, ?, ?::uuid[], ?)), ");
+                marked[0] = new String[]{opIds[n - 1]};
                 ledger = (ps, at) -> {
                     ps.setString(at++, caller.deviceId());
-                    ps.setString(at++, opIds[0]);
                     ps.setString(at++, opIds[n - 1]);
                     ps.setArray(at++, ps.getConnection().createArrayOf("text", opIds));
                     ps.setBytes(at++, OpIds.hashPrefixes(hashed));
@@ -1165,7 +1184,7 @@ public class PushService {
                         .append(" (device_id, op_id, payload_hash, status, code, message) SELECT ?, x.op_id, x.h, x.status, x.code, x.message ")
                         .append("FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS x(op_id, h, status, code, message) ")
                         .append("ORDER BY x.op_id COLLATE \"C\"), ");
-                newMark[0] = OpIds.highest(opIds);
+                marked[0] = opIds;
                 ledger = (ps, at) -> {
                     ps.setString(at++, caller.deviceId());
                     for (String[] column : new String[][]{opIds, hashed, statuses, codes, messages}) {
@@ -1174,23 +1193,27 @@ public class PushService {
                     return at;
                 };
             }
-            // greatest() skips a null: a push that records nothing (all replays) keeps the mark
-            sql.append("d AS (INSERT INTO ").append(devices).append(" AS sd (device_id, last_push_at, op_mark) VALUES (?, now(), ?) ")
+            // greatest() skips a null: a push that records nothing (all replays) keeps the mark, and
+            // checks nothing (it took no op for new)
+            sql.append("d AS (INSERT INTO ").append(devices).append(" AS sd (device_id, last_push_at, op_mark) ")
+                    .append("VALUES (?, now(), (SELECT max(u.x COLLATE \"C\") FROM unnest(?::text[]) AS u(x))) ")
                     .append("ON CONFLICT (device_id) DO UPDATE SET last_push_at = now(), op_mark = greatest(sd.op_mark, EXCLUDED.op_mark) ")
-                    .append("WHERE sd.op_mark IS NOT DISTINCT FROM ?::text COLLATE \"C\" RETURNING 1) ")
+                    .append("WHERE ? OR sd.op_mark IS NOT DISTINCT FROM ?::text COLLATE \"C\" RETURNING 1) ")
                     // and the trigger captures again whatever else the transaction might write
                     .append("SELECT log_id, pg_snapshot_xmin(pg_current_snapshot())::text, set_config('").append(CaptureTriggers.PUSH_CAPTURE_SETTING)
                     .append("', '', true), (SELECT count(*) FROM d) FROM ").append(Sql.q(s, "posduif_sync_state"));
             p.add(sql.toString(), (ps, at) -> {
                 at = ledger.bind(ps, at);
                 ps.setString(at++, caller.deviceId());
-                ps.setString(at++, newMark[0]);
+                ps.setArray(at++, ps.getConnection().createArrayOf("text", marked[0]));
+                ps.setBoolean(at++, n == 0);
                 ps.setString(at++, opMark);
                 return at;
             }, rs -> {
                 rs.next();
                 if (rs.getLong(4) == 0) {
-                    // another delivery of this device moved the mark since read saw it
+                    // the mark moved since read saw it: a push that takes no device lock (an instance
+                    // from before op marks, or the device's first push racing another) recorded ops
                     throw new LostRace();
                 }
                 cursor[0] = pull.cursorAt(rs.getLong(1), rs.getString(2));

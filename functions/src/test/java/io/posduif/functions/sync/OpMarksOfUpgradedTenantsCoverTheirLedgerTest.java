@@ -58,6 +58,17 @@ class OpMarksOfUpgradedTenantsCoverTheirLedgerTest extends StackTest {
                 assertEquals(5, rs.getInt(1), "the view shows the rows per op");
                 assertEquals(1, rs.getInt(2));
             }
+            // rows written after the upgrade by an instance that knows no mark (a rolling upgrade) raise it
+            s.execute("INSERT INTO " + schema + ".posduif_op_ledger (device_id, op_id, payload_hash, status) VALUES "
+                    + "('dev-1', 'op-d', 'h6', 'applied'), ('dev-2', 'op-a', 'h7', 'applied'), ('dev-4', 'op-b', 'h8', 'applied')");
+            marks.clear();
+            try (ResultSet rs = s.executeQuery("SELECT device_id || '=' || coalesce(op_mark, '-') FROM " + schema
+                    + ".posduif_sync_devices ORDER BY device_id")) {
+                while (rs.next()) {
+                    marks.add(rs.getString(1));
+                }
+            }
+            assertEquals(List.of("dev-1=op-d", "dev-2=op-é", "dev-3=-", "dev-4=op-b"), marks, "raised, never lowered, and set for a new device");
             s.execute("DROP SCHEMA " + schema + " CASCADE");
         }
     }

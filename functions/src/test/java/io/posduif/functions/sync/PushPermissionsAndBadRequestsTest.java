@@ -121,7 +121,7 @@ class PushPermissionsAndBadRequestsTest extends StackTest {
     }
 
     @Test
-    void malformedBatchesAre4xxAndApplyNothing() {
+    void malformedBatchesAre4xxAndApplyNothing() throws Exception {
         UUID id = UUID.randomUUID();
         Map<String, Object> fine = SyncHttp.upsert("notes", id, mine("body", "should not land"), TS);
         Map<String, Object> unknownOp = SyncHttp.upsert("notes", UUID.randomUUID(), mine(), TS);
@@ -142,6 +142,12 @@ class PushPermissionsAndBadRequestsTest extends StackTest {
         Map<String, Object> nulOpId = SyncHttp.upsert("notes", UUID.randomUUID(), mine(), TS);
         nulOpId.put("op_id", "op\u0000id");
         assertError(() -> sync.push(device, fine, nulOpId), HttpStatus.BAD_REQUEST, "VALIDATION_ERROR");
+        // a lone surrogate fits in JSON (as a \\u escape) but not in UTF-8: the ledger would record, and order
+        // against the device's op mark, "?" instead; refused up front
+        Map<String, Object> loneOpId = SyncHttp.upsert("notes", UUID.randomUUID(), mine(), TS);
+        loneOpId.put("op_id", "op-LONE-id");
+        String lone = json.writeValueAsString(Map.of("ops", List.of(fine, loneOpId))).replace("op-LONE-id", "op-\\ud800-id");
+        assertError(() -> sync.pushRaw(device, lone), HttpStatus.BAD_REQUEST, "VALIDATION_ERROR");
         List<Map<String, Object>> tooMany = new ArrayList<>();
         for (int i = 0; i < 501; i++) {
             tooMany.add(SyncHttp.upsert("notes", UUID.randomUUID(), mine(), TS));

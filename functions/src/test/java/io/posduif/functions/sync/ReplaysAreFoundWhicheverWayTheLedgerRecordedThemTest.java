@@ -139,6 +139,28 @@ class ReplaysAreFoundWhicheverWayTheLedgerRecordedThemTest extends StackTest {
         assertStatuses(sync.push(other, upper), "duplicate");
     }
 
+    /**
+     * An instance of an older version, during a rolling upgrade, records ops a row per op without
+     * knowing the op mark; the ledger's trigger raises the mark for it, so a newer push looks the
+     * op up instead of taking it for new (and recording it again as a batch row).
+     */
+    @Test
+    void opsRecordedByAnInstanceThatKnowsNoMarkAreStillFound() {
+        Fixtures.Device device = fixtures.device(tenant, user.id());
+        assertStatuses(sync.push(device, op(1, "new code")), "applied");
+        db.withConnection(c -> {
+            try (Statement st = c.createStatement()) {
+                st.execute("INSERT INTO " + tenant.schema() + ".posduif_op_ledger (device_id, op_id, payload_hash, status) VALUES ('"
+                        + device.deviceId() + "', '" + opId(5) + "', '" + "0".repeat(64) + "', 'applied')");
+            }
+            return null;
+        });
+        assertEquals("1 batch row, 1 op rows, mark " + opId(5), ledger(device));
+        List<Map<String, Object>> answer = sync.push(device, op(5, "recorded by the older instance"), op(6, "new"));
+        assertStatuses(answer, "rejected", "applied");
+        assertEquals("OP_ID_REUSED", answer.get(0).get("code"), "found in the ledger, with another payload hash");
+    }
+
     @Test
     void aBatchWithARejectedOpIsRecordedPerOpWithItsResults() {
         Fixtures.Device device = fixtures.device(tenant, user.id());
