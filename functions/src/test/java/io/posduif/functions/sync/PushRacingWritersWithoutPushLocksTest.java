@@ -177,6 +177,52 @@ class PushRacingWritersWithoutPushLocksTest extends StackTest {
     }
 
     /** Until the push waits on a lock of the tenant's notes (held by the SQL transaction), which it must not get past. */
+    /**
+     * A writer that moves the device's op mark without the device's lock (an instance from before
+     * op marks, recording ops a row per op: the ledger's trigger moves the mark for it) commits
+     * while the push waits for a row lock, after the push read the mark. The push took its op ids
+     * for new against the old mark; its finish finds the mark moved, the push is redone, looks its
+     * op ids up (below the new mark) and records them a row per op, not as a batch row.
+     */
+    @Test
+    void anOpMarkMovedWhileThePushWaitsIsCheckedBeforeThePushRecordsItsOps() throws Exception {
+        TenantId tenant = fixtures.newTenant("racemark");
+        schemas.apply(tenant, List.of(SyncTables.notes(ConflictPolicy.LWW)));
+        Fixtures.User user = fixtures.mobileUser(tenant);
+        Fixtures.Device device = fixtures.device(tenant, user.id());
+        SyncHttp sync = new SyncHttp(http, json);
+        String s = tenant.schema();
+        UUID held = UUID.randomUUID();
+        Instant now = Instant.now();
+        Map<String, Object> first = SyncHttp.upsert("notes", held, Map.of("owner", user.id().toString(), "body", "first"), now.minusSeconds(60).toString());
+        first.put("op_id", "00000001-0000-7000-8000-000000000000");
+        assertEquals("applied", sync.push(device, first).get(0).get("status"));
+        try (Connection sql = stack().connect(); Connection watch = stack().connect()) {
+            sql.setAutoCommit(false);
+            try (Statement st = sql.createStatement()) {
+                st.execute("SELECT 1 FROM " + Sql.q(s, "notes") + " WHERE id = '" + held + "' FOR UPDATE");
+            }
+            Map<String, Object> b = SyncHttp.upsert("notes", held, Map.of("owner", user.id().toString(), "body", "second"), now.minusSeconds(30).toString());
+            b.put("op_id", "00000002-0000-7000-8000-000000000000");
+            Map<String, Object> c = SyncHttp.upsert("notes", UUID.randomUUID(), Map.of("owner", user.id().toString(), "body", "new"), now.minusSeconds(30).toString());
+            c.put("op_id", "00000003-0000-7000-8000-000000000000");
+            CompletableFuture<List<Map<String, Object>>> push = CompletableFuture.supplyAsync(() -> sync.push(device, b, c));
+            awaitWaiting(watch, s, push);
+            String moved = "ffffffff-0000-7000-8000-000000000000";
+            try (Statement st = watch.createStatement()) {
+                st.execute("UPDATE " + Sql.q(s, "posduif_sync_devices") + " SET op_mark = '" + moved + "' WHERE device_id = '" + device.deviceId() + "'");
+            }
+            sql.commit();
+            List<Map<String, Object>> results = push.get(30, TimeUnit.SECONDS);
+            assertEquals(List.of("applied", "applied"), results.stream().map(r -> r.get("status")).toList(), results.toString());
+            assertEquals(1, count(watch, "SELECT count(*) FROM " + Sql.q(s, "posduif_op_batches") + " WHERE device_id = '" + device.deviceId() + "'"),
+                    "only the first push is a batch row: the second read a mark that had moved by its finish");
+            assertEquals(2, count(watch, "SELECT count(*) FROM " + Sql.q(s, "posduif_op_ledger") + " WHERE device_id = '" + device.deviceId() + "'"));
+            assertEquals(1, count(watch, "SELECT count(*) FROM " + Sql.q(s, "posduif_sync_devices") + " WHERE device_id = '" + device.deviceId()
+                    + "' AND op_mark = '" + moved + "'"), "the mark stays where the other writer moved it");
+        }
+    }
+
     static void awaitWaiting(Connection watch, String schema, CompletableFuture<?> push) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (count(watch, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%" + schema + "%notes%'") == 0) {
