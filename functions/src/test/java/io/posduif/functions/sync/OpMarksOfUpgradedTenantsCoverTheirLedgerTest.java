@@ -4,7 +4,6 @@ import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.posduif.functions.db.Db;
 import io.posduif.functions.support.StackTest;
 import jakarta.inject.Inject;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -34,7 +33,7 @@ class OpMarksOfUpgradedTenantsCoverTheirLedgerTest extends StackTest {
         try (Connection c = stack().connect(); Statement s = c.createStatement()) {
             s.execute("CREATE SCHEMA " + schema);
         }
-        flyway(schema, "45").migrate();
+        TenantFlyway.upTo(db.dataSource(), schema, "45").migrate();
         try (Connection c = stack().connect(); Statement s = c.createStatement()) {
             // 'Z' sorts below 'a' in byte order, and 'é' (two UTF-8 bytes) above both
             s.execute("INSERT INTO " + schema + ".posduif_op_ledger (device_id, op_id, payload_hash, status) VALUES "
@@ -42,7 +41,7 @@ class OpMarksOfUpgradedTenantsCoverTheirLedgerTest extends StackTest {
                     + "('dev-2', 'op-é', 'h4', 'applied'), ('dev-2', 'op-z', 'h5', 'applied')");
             s.execute("INSERT INTO " + schema + ".posduif_sync_devices (device_id, last_push_at) VALUES ('dev-1', now()), ('dev-3', now())");
         }
-        flyway(schema, "latest").migrate();
+        TenantFlyway.upTo(db.dataSource(), schema, "latest").migrate();
         try (Connection c = stack().connect(); Statement s = c.createStatement()) {
             List<String> marks = new ArrayList<>();
             try (ResultSet rs = s.executeQuery("SELECT device_id || '=' || coalesce(op_mark, '-') FROM " + schema
@@ -71,10 +70,5 @@ class OpMarksOfUpgradedTenantsCoverTheirLedgerTest extends StackTest {
             assertEquals(List.of("dev-1=op-d", "dev-2=op-é", "dev-3=-", "dev-4=op-b"), marks, "raised, never lowered, and set for a new device");
             s.execute("DROP SCHEMA " + schema + " CASCADE");
         }
-    }
-
-    private Flyway flyway(String schema, String target) {
-        return Flyway.configure().dataSource(db.dataSource()).schemas(schema).defaultSchema(schema).createSchemas(false)
-                .table("posduif_flyway_history").locations("classpath:db/tenant").target(target).load();
     }
 }

@@ -5,7 +5,6 @@ import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.posduif.functions.db.Db;
 import io.posduif.functions.support.StackTest;
 import jakarta.inject.Inject;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -37,7 +36,7 @@ class RowClocksMoveIntoTheChangeLogTest extends StackTest {
         try (Connection c = stack().connect(); Statement s = c.createStatement()) {
             s.execute("CREATE SCHEMA " + schema);
         }
-        flyway(schema, "44").migrate();
+        TenantFlyway.upTo(db.dataSource(), schema, "44").migrate();
         try (Connection c = stack().connect(); Statement s = c.createStatement()) {
             s.execute("INSERT INTO " + schema + ".posduif_changes (seq, tbl, pk, deleted, data, buckets, removed, origin) VALUES "
                     + "(1, 'notes', '{\"id\": \"a\"}', false, '{}', '{notes|*}', '{}', 'dev-1'), "
@@ -46,7 +45,7 @@ class RowClocksMoveIntoTheChangeLogTest extends StackTest {
                     + "('notes', '{\"id\": \"a\"}', '2024-01-15 10:00:05.123456+00', 'dev-1', 'op-9', "
                     + "'{\"body\": [1705312801000001, \"dev-2\", \"op-3\"]}')");
         }
-        flyway(schema, "latest").migrate();
+        TenantFlyway.upTo(db.dataSource(), schema, "latest").migrate();
         try (Connection c = stack().connect(); Statement s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("SELECT pk->>'id', clock FROM " + schema + ".posduif_changes ORDER BY seq")) {
                 rs.next();
@@ -68,10 +67,5 @@ class RowClocksMoveIntoTheChangeLogTest extends StackTest {
             }
             s.execute("DROP SCHEMA " + schema + " CASCADE");
         }
-    }
-
-    private Flyway flyway(String schema, String target) {
-        return Flyway.configure().dataSource(db.dataSource()).schemas(schema).defaultSchema(schema).createSchemas(false)
-                .table("posduif_flyway_history").locations("classpath:db/tenant").target(target).load();
     }
 }
