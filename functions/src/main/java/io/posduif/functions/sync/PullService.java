@@ -121,7 +121,7 @@ public class PullService {
         // taken, the log's state and that snapshot's xmin, the user's attributes (for its scope)
         try (PreparedStatement ps = c.prepareStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
                 + "SELECT log_id, horizon_txid::text, horizon_seq, pg_snapshot_xmin(pg_current_snapshot())::text, "
-                + "(SELECT attributes::text FROM " + Sql.q(s, "posduif_users") + " WHERE id = ?), current_setting('transaction_isolation') "
+                + Scopes.attributesSubquery(s) + ", current_setting('transaction_isolation') "
                 + "FROM " + Sql.q(s, "posduif_sync_state"))) {
             ps.setObject(1, caller.userId());
             ps.execute();
@@ -142,9 +142,8 @@ public class PullService {
                 }
             }
         }
-        if (attributes == null) {
-            throw new ApiException(ErrorCode.UNAUTHORIZED, "unknown user");
-        }
+        // an unknown user is refused before the cursor is looked at
+        Map<String, Object> principal = scopes.principalParams(caller, attributes);
         Cursor from = Cursor.decode(cursorText, logId, cursorKey);
         if (from.logId() != logId) {
             throw new ApiException(ErrorCode.RESET_REQUIRED, "cursor belongs to another change log; pull from 0");
@@ -153,7 +152,7 @@ public class PullService {
             throw new ApiException(ErrorCode.RESET_REQUIRED, "cursor is older than the retention horizon; pull from 0");
         }
         presented[0] = from;
-        Set<String> buckets = scopes.bucketsOfPrincipal(schema, scopes.principalParams(caller, attributes));
+        Set<String> buckets = scopes.bucketsOfPrincipal(schema, principal);
         scope[0] = buckets;
 
         ByteArrayOutputStream out = new ByteArrayOutputStream(8192);

@@ -325,7 +325,7 @@ public class PushService {
         final Map<String, String> hashes = new HashMap<>();
         final Set<String> replayed = new HashSet<>();
         /**
-         * The device's op mark as the push first read it (null: none yet): the highest op id it
+         * The device's op mark as the push read it, after its locks (null: none yet): the highest op id it
          * has recorded in the ledger. Op ids above it are new; the push commits only if the mark
          * is still this value when it records its own ops (see {@link #addFinish}).
          */
@@ -415,7 +415,7 @@ public class PushService {
          *       taken in key order so two batches never wait for each other in a cycle. Row-key
          *       locks serialise writers of one row, also of rows that do not exist yet, and with
          *       them every replay of an op that writes a row;</li>
-         *   <li>the device's op mark, and how many of the batch's op ids are at or below it;</li>
+         *   <li>the device's op mark;</li>
          *   <li>on a redo, the batch's op ids in the ledger, read after those locks: a replay sees
          *       the first delivery's ledger rows. Ops that write no row take no row lock, but the
          *       device's lock orders its pushes, and the ledger's keys and the op mark's check
@@ -448,10 +448,8 @@ public class PushService {
             for (PushRequest.Op op : request.ops()) {
                 byId.put(op.opId(), op);
             }
-            Object[] opIds = byId.keySet().toArray();
             Pipeline p = new Pipeline();
             String[] attributes = new String[1];
-            long[] belowMark = new long[1];
             p.add("SELECT set_config('posduif.origin', ?, true), set_config('posduif.realtime_origin', 'functions', true), "
                     // enable_seqscan off for the transaction: every statement of a push is a probe by key,
                     // but the driver's prepared statements get generic plans, made once per connection and
@@ -459,7 +457,7 @@ public class PushService {
                     // small, that hash-joined a sequential scan of it; as the log grew a push took 17 s
                     // (170 million rows read in one benchmark run). Capture has the same guard.
                     + "set_config('enable_seqscan', 'off', true), "
-                    + "(SELECT attributes::text FROM " + Sql.q(s, "posduif_users") + " WHERE id = ?), "
+                    + Scopes.attributesSubquery(s) + ", "
                     + "d.device_id IS NOT NULL, d.revoked_at IS NOT NULL, d.user_id, "
                     + "(SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest(?::bigint[]) AS u(k) ORDER BY k) s) "
                     + "FROM (SELECT 1) AS one LEFT JOIN " + Sql.q(s, "posduif_devices") + " d ON d.device_id = ?", (ps, at) -> {
@@ -475,18 +473,16 @@ public class PushService {
             });
             // the op mark, by a statement of its own: its snapshot is taken with the locks held, so it
             // sees what an earlier push of the device committed while this one waited for them
-            p.add("SELECT sd.op_mark, (SELECT count(*) FROM unnest(?::text[]) AS u(o) WHERE u.o COLLATE \"C\" <= sd.op_mark) "
-                    + "FROM (SELECT 1) AS one LEFT JOIN " + Sql.q(s, "posduif_sync_devices") + " sd ON sd.device_id = ?", (ps, at) -> {
-                ps.setArray(at++, c.createArrayOf("text", opIds));
-                ps.setString(at++, caller.deviceId());
-                return at;
-            }, rs -> {
-                rs.next();
-                opMark = rs.getString(1);
-                belowMark[0] = rs.getLong(2);
-            });
+            p.add("SELECT sd.op_mark FROM (SELECT 1) AS one LEFT JOIN " + Sql.q(s, "posduif_sync_devices") + " sd ON sd.device_id = ?",
+                    (ps, at) -> {
+                        ps.setString(at++, caller.deviceId());
+                        return at;
+                    }, rs -> {
+                        rs.next();
+                        opMark = rs.getString(1);
+                    });
             if (redo) {
-                addLedgerLookup(c, p, opIds, true, byId);
+                addLedgerLookup(c, p, byId.keySet().toArray(), byId);
             }
             Map<String, Set<String>> deleted = new HashMap<>();
             for (Valid v : valid) {
@@ -552,27 +548,29 @@ public class PushService {
                 });
             }
             p.run(c);
-            if (!redo && belowMark[0] > 0) {
+            List<String> belowMark = new ArrayList<>();
+            for (String id : byId.keySet()) {
+                if (opMark != null && OpIds.compare(id, opMark) <= 0) {
+                    belowMark.add(id);
+                }
+            }
+            if (!redo && !belowMark.isEmpty()) {
                 // a replay, or op ids that do not increase: looked up after the row locks, in a
                 // round trip of its own (a device whose op ids increase never pays for it)
                 Pipeline lookup = new Pipeline();
-                addLedgerLookup(c, lookup, opIds, false, byId);
+                addLedgerLookup(c, lookup, belowMark.toArray(), byId);
                 lookup.run(c);
-            }
-            if (attributes[0] == null) {
-                throw new ApiException(ErrorCode.UNAUTHORIZED, "unknown user");
             }
             principalBuckets = new HashSet<>(scopes.bucketsOfPrincipal(schema, scopes.principalParams(caller, attributes[0])));
         }
 
         /**
-         * The ledger, for the op ids it may hold: those at or below the device's op mark ({@code
-         * all}: every one, on a redo). Both tables; a batch row is found as the first whose last
-         * op id is at or above the op's (batch rows never overlap).
+         * The ledger, for {@code opIds}: those at or below the device's op mark, or every one on a
+         * redo. Both tables; a batch row is found as the first whose last op id is at or above the
+         * op's (batch rows never overlap).
          */
-        private void addLedgerLookup(Connection c, Pipeline p, Object[] opIds, boolean all, Map<String, PushRequest.Op> byId) {
-            p.add("WITH q AS MATERIALIZED (SELECT u.o COLLATE \"C\" AS o FROM unnest(?::text[]) AS u(o) "
-                    + "WHERE ? OR u.o COLLATE \"C\" <= (SELECT sd.op_mark FROM " + Sql.q(s, "posduif_sync_devices") + " sd WHERE sd.device_id = ?)) "
+        private void addLedgerLookup(Connection c, Pipeline p, Object[] opIds, Map<String, PushRequest.Op> byId) {
+            p.add("WITH q AS MATERIALIZED (SELECT u.o COLLATE \"C\" AS o FROM unnest(?::text[]) AS u(o)) "
                     + "SELECT l.op_id, l.payload_hash, l.status, l.code, l.message FROM " + Sql.q(s, "posduif_op_ledger") + " l "
                     + "WHERE l.device_id = ? AND l.op_id = ANY (ARRAY(SELECT q.o FROM q)) "
                     + "UNION ALL "
@@ -582,8 +580,6 @@ public class PushService {
                     + "WHERE b2.device_id = ? AND b2.last_op >= q.o ORDER BY b2.last_op LIMIT 1) FROM q)) "
                     + "AND u.o::text COLLATE \"C\" = ANY (ARRAY(SELECT q.o FROM q))", (ps, at) -> {
                 ps.setArray(at++, c.createArrayOf("text", opIds));
-                ps.setBoolean(at++, all);
-                ps.setString(at++, caller.deviceId());
                 ps.setString(at++, caller.deviceId());
                 ps.setString(at++, caller.deviceId());
                 ps.setString(at++, caller.deviceId());

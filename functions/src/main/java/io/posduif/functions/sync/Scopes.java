@@ -37,22 +37,33 @@ public class Scopes {
         this.json = json;
     }
 
+    /**
+     * The user's attributes as JSON text (NULL for no such user), as a scalar subquery whose one
+     * parameter is the user's id: push and pull read them in a statement that reads other things.
+     */
+    static String attributesSubquery(String schema) {
+        return "(SELECT attributes::text FROM " + Sql.q(schema, "posduif_users") + " WHERE id = ?)";
+    }
+
     /** The principal's parameters, read from its user row. */
     public Map<String, Object> principalParams(Connection c, Caller caller) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT attributes::text FROM "
-                + Sql.q(caller.tenant().schema(), "posduif_users") + " WHERE id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + attributesSubquery(caller.tenant().schema()))) {
             ps.setObject(1, caller.userId());
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new ApiException(ErrorCode.UNAUTHORIZED, "unknown user");
-                }
+                rs.next();
                 return principalParams(caller, rs.getString(1));
             }
         }
     }
 
-    /** The principal's parameters from its user's attributes (JSON object text) read by the caller. */
+    /**
+     * The principal's parameters from its user's attributes (JSON object text) read by the caller;
+     * null attributes are a user that does not exist (any more): {@code UNAUTHORIZED}.
+     */
     public Map<String, Object> principalParams(Caller caller, String attributesJson) {
+        if (attributesJson == null) {
+            throw new ApiException(ErrorCode.UNAUTHORIZED, "unknown user");
+        }
         Map<String, Object> params = new HashMap<>();
         params.put("user_id", caller.userId().toString());
         if (caller.deviceId() != null) {

@@ -778,7 +778,7 @@ class SyncBenchmark extends StackTest {
                 is rendered once at capture and copied.
                 """, Instant.now().toString().substring(0, 16) + "Z", ROUNDS, BATCHES_PER_DEVICE, BATCHES_PER_DEVICE * BATCH * DEVICES,
                 push, raw, push / raw, median(ratios(pushes, raws)), PULL_ROWS, pull, rawPull, pull / rawPull, median(ratios(pulls, rawPulls)),
-                fmt(pushes), fmt(raws), fmt(pulls), fmt(rawPulls), fmt2(ratios(pushes, raws)), fmt2(ratios(pulls, rawPulls)), cpuLine,
+                fmt(pushes), fmt(raws), fmt(pulls), fmt(rawPulls), fmt(ratios(pushes, raws), "%.2f"), fmt(ratios(pulls, rawPulls), "%.2f"), cpuLine,
                 PULL_WARMUP, WARMUP_REQUESTS, WARMUP_FULL_BATCHES, WARMUP_JIT_ROUNDS,
                 jitSettled ? String.format(Locale.ROOT, "this run settled after %d", warmupRounds)
                         : String.format(Locale.ROOT, "this run did not settle, the last round still compiling for %.0f%% of it", lastJitShare * 100));
@@ -806,18 +806,15 @@ class SyncBenchmark extends StackTest {
         return out;
     }
 
-    static String fmt2(double[] xs) {
-        List<String> out = new ArrayList<>();
-        for (double x : xs) {
-            out.add(String.format(Locale.ROOT, "%.2f", x));
-        }
-        return String.join(", ", out);
+    static String fmt(double[] xs) {
+        return fmt(xs, "%,.0f");
     }
 
-    static String fmt(double[] xs) {
+    /** The values, each in {@code format}, comma-separated. */
+    static String fmt(double[] xs, String format) {
         List<String> out = new ArrayList<>();
         for (double x : xs) {
-            out.add(String.format(Locale.ROOT, "%,.0f", x));
+            out.add(String.format(Locale.ROOT, format, x));
         }
         return String.join(", ", out);
     }

@@ -76,10 +76,10 @@ class JsonTextWritesWhatTheMapperWroteTest {
     }
 
     /**
-     * Op hashes are digested from bytes written straight into a buffer when the op's text is
-     * ASCII (the usual op), and from {@link JsonText#sorted} otherwise: both must digest the same
-     * bytes, or a replay after an upgrade would be taken for a reused op id. Op-shaped trees of
-     * ASCII text with shuffled keys, and the random trees above (which mostly fall back).
+     * Op hashes digest the sorted text, whichever writes it: by hand (the usual op) or the
+     * generator (an op with a value the hand-written path leaves to it). A hash that digested
+     * anything else would turn a replay into a reused op id. Op-shaped trees of ASCII text with
+     * shuffled keys, and the random trees above (which mostly go to the generator).
      */
     @Test
     void opHashesDigestTheSortedTextWhicheverPathWritesIt() throws Exception {

@@ -55,11 +55,11 @@ class PushRacingWritersWithoutPushLocksTest extends StackTest {
      */
     @Test
     void aPlainSqlInsertCommittedWhileThePushWaitsMakesThePushRedoAgainstIt() throws Exception {
-        TenantId tenant = fixtures.newTenant("race");
-        schemas.apply(tenant, List.of(SyncTables.notes(ConflictPolicy.LWW)));
-        Fixtures.User user = fixtures.mobileUser(tenant);
-        Fixtures.Device device = fixtures.device(tenant, user.id());
-        SyncHttp sync = new SyncHttp(http, json);
+        Lww w = lww("race");
+        TenantId tenant = w.tenant();
+        Fixtures.User user = w.user();
+        Fixtures.Device device = w.device();
+        SyncHttp sync = w.sync();
         UUID id = UUID.randomUUID();
         String s = tenant.schema();
         try (Connection sql = stack().connect(); Connection watch = stack().connect()) {
@@ -109,11 +109,11 @@ class PushRacingWritersWithoutPushLocksTest extends StackTest {
     }
 
     private void sqlUpdateCommittedWhileThePushWaits(boolean withDelete) throws Exception {
-        TenantId tenant = fixtures.newTenant("raceup");
-        schemas.apply(tenant, List.of(SyncTables.notes(ConflictPolicy.LWW)));
-        Fixtures.User user = fixtures.mobileUser(tenant);
-        Fixtures.Device device = fixtures.device(tenant, user.id());
-        SyncHttp sync = new SyncHttp(http, json);
+        Lww w = lww("raceup");
+        TenantId tenant = w.tenant();
+        Fixtures.User user = w.user();
+        Fixtures.Device device = w.device();
+        SyncHttp sync = w.sync();
         UUID id = UUID.randomUUID();
         String s = tenant.schema();
         Instant now = Instant.now();
@@ -186,11 +186,11 @@ class PushRacingWritersWithoutPushLocksTest extends StackTest {
      */
     @Test
     void anOpMarkMovedWhileThePushWaitsIsCheckedBeforeThePushRecordsItsOps() throws Exception {
-        TenantId tenant = fixtures.newTenant("racemark");
-        schemas.apply(tenant, List.of(SyncTables.notes(ConflictPolicy.LWW)));
-        Fixtures.User user = fixtures.mobileUser(tenant);
-        Fixtures.Device device = fixtures.device(tenant, user.id());
-        SyncHttp sync = new SyncHttp(http, json);
+        Lww w = lww("racemark");
+        TenantId tenant = w.tenant();
+        Fixtures.User user = w.user();
+        Fixtures.Device device = w.device();
+        SyncHttp sync = w.sync();
         String s = tenant.schema();
         UUID held = UUID.randomUUID();
         Instant now = Instant.now();
@@ -221,6 +221,17 @@ class PushRacingWritersWithoutPushLocksTest extends StackTest {
             assertEquals(1, count(watch, "SELECT count(*) FROM " + Sql.q(s, "posduif_sync_devices") + " WHERE device_id = '" + device.deviceId()
                     + "' AND op_mark = '" + moved + "'"), "the mark stays where the other writer moved it");
         }
+    }
+
+    /** A tenant with an lww notes table, one user, its device, and a client. */
+    private record Lww(TenantId tenant, Fixtures.User user, Fixtures.Device device, SyncHttp sync) {
+    }
+
+    private Lww lww(String tenantName) {
+        TenantId tenant = fixtures.newTenant(tenantName);
+        schemas.apply(tenant, List.of(SyncTables.notes(ConflictPolicy.LWW)));
+        Fixtures.User user = fixtures.mobileUser(tenant);
+        return new Lww(tenant, user, fixtures.device(tenant, user.id()), new SyncHttp(http, json));
     }
 
     static void awaitWaiting(Connection watch, String schema, CompletableFuture<?> push) throws Exception {
