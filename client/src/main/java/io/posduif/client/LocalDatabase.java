@@ -66,8 +66,17 @@ final class LocalDatabase implements AutoCloseable {
                         + " revoked INTEGER NOT NULL DEFAULT 0)");
                 st.execute("CREATE TABLE IF NOT EXISTS _posduif_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
                         + " op_id TEXT NOT NULL UNIQUE, table_name TEXT NOT NULL, op TEXT NOT NULL CHECK (op IN ('upsert','delete')),"
-                        + " pk_key TEXT NOT NULL, pk TEXT NOT NULL, data TEXT, changed_fields TEXT NOT NULL, client_ts TEXT NOT NULL)");
+                        + " pk_key TEXT NOT NULL, pk TEXT NOT NULL, data TEXT, changed_fields TEXT NOT NULL, client_ts TEXT NOT NULL,"
+                        + " created INTEGER NOT NULL DEFAULT 0)");
                 st.execute("CREATE INDEX IF NOT EXISTS _posduif_outbox_row ON _posduif_outbox (table_name, pk_key, seq)");
+                // outboxes of older SDKs: their pending upserts are sent as upserts
+                boolean hasCreated = false;
+                try (ResultSet rs = st.executeQuery("SELECT 1 FROM pragma_table_info('_posduif_outbox') WHERE name = 'created'")) {
+                    hasCreated = rs.next();
+                }
+                if (!hasCreated) {
+                    st.execute("ALTER TABLE _posduif_outbox ADD COLUMN created INTEGER NOT NULL DEFAULT 0");
+                }
                 // After a restart, new op ids continue above the pending ones (older SDKs' v4 ids are skipped).
                 try (ResultSet rs = st.executeQuery("SELECT max(op_id) FROM _posduif_outbox"
                         + " WHERE length(op_id) = 36 AND substr(op_id, 15, 1) = '7'")) {
@@ -360,10 +369,13 @@ final class LocalDatabase implements AutoCloseable {
         return inTx(() -> {
             String clientTs = nextClientTs();
             boolean wrote;
+            // a write that made the row is pushed as an insert: the server writes it without reading it first
+            boolean created = false;
             switch (kind) {
                 case INSERT -> {
                     insertRow(t, row, true);
                     wrote = true;
+                    created = true;
                 }
                 case UPDATE -> wrote = updateRow(t, pk, row) > 0;
                 case UPSERT -> {
@@ -371,6 +383,7 @@ final class LocalDatabase implements AutoCloseable {
                     boolean present = changed.isEmpty() ? exists(t, pk) : updateRow(t, pk, row) > 0;
                     if (!present) {
                         insertRow(t, row, true);
+                        created = true;
                     }
                 }
                 case DELETE -> wrote = deleteRow(t, pk) > 0;
@@ -381,7 +394,7 @@ final class LocalDatabase implements AutoCloseable {
             }
             if (t.synced()) {
                 boolean delete = kind == WriteKind.DELETE;
-                enqueue(t, delete ? "delete" : "upsert", pk, delete ? null : row, delete ? List.of() : changed, clientTs);
+                enqueue(t, delete ? "delete" : "upsert", created, pk, delete ? null : row, delete ? List.of() : changed, clientTs);
             }
             return true;
         });
@@ -451,10 +464,10 @@ final class LocalDatabase implements AutoCloseable {
         return key.toString();
     }
 
-    private void enqueue(TableDef t, String op, ObjectNode pk, ObjectNode data, List<String> changed, String clientTs)
+    private void enqueue(TableDef t, String op, boolean created, ObjectNode pk, ObjectNode data, List<String> changed, String clientTs)
             throws SQLException {
-        PreparedStatement ps = prepare("INSERT INTO _posduif_outbox (op_id, table_name, op, pk_key, pk, data, changed_fields, client_ts)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        PreparedStatement ps = prepare("INSERT INTO _posduif_outbox (op_id, table_name, op, pk_key, pk, data, changed_fields, client_ts, created)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         ps.setString(1, opIds.next());
         ps.setString(2, t.name());
         ps.setString(3, op);
@@ -463,6 +476,7 @@ final class LocalDatabase implements AutoCloseable {
         ps.setString(6, data == null ? null : data.toString());
         ps.setString(7, Json.write(changed));
         ps.setString(8, clientTs);
+        ps.setInt(9, created ? 1 : 0);
         ps.executeUpdate();
     }
 
@@ -580,8 +594,9 @@ final class LocalDatabase implements AutoCloseable {
     List<OutboxOp> outboxBatch(int limit) {
         synchronized (lock) {
             try {
-                PreparedStatement ps = prepare("SELECT seq, op_id, table_name, op, pk_key, pk, data, changed_fields, client_ts"
-                        + " FROM _posduif_outbox ORDER BY seq LIMIT ?");
+                // the wire's op: an upsert that made the row locally is an insert
+                PreparedStatement ps = prepare("SELECT seq, op_id, table_name, CASE WHEN created = 1 AND op = 'upsert' THEN 'insert' ELSE op END,"
+                        + " pk_key, pk, data, changed_fields, client_ts FROM _posduif_outbox ORDER BY seq LIMIT ?");
                 ps.setInt(1, limit);
                 List<OutboxOp> ops = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {

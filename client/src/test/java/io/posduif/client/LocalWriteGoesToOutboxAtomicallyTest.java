@@ -37,7 +37,7 @@ class LocalWriteGoesToOutboxAtomicallyTest {
         assertEquals(1, ops.size());
         LocalDatabase.OutboxOp op = ops.get(0);
         assertEquals("notes", op.table());
-        assertEquals("upsert", op.op());
+        assertEquals("insert", op.op(), "a row the device made: the server need not read it first");
         assertEquals(ID, op.pk().path("id").asText());
         assertTrue(op.data().path("done").isBoolean(), "boolean travels as JSON boolean: " + op.data());
         assertEquals(2, op.data().path("meta").path("k").get(1).asInt());
@@ -57,6 +57,7 @@ class LocalWriteGoesToOutboxAtomicallyTest {
         db.write("notes", LocalDatabase.WriteKind.UPDATE, Map.of("id", ID, "count", 2));
 
         LocalDatabase.OutboxOp update = db.outboxBatch(10).get(1);
+        assertEquals("upsert", update.op());
         assertEquals(2, update.data().size(), "data = pk + changed: " + update.data());
         assertEquals(2, update.data().path("count").asInt());
         assertEquals("[\"count\"]", update.changedFields().toString());
@@ -70,6 +71,8 @@ class LocalWriteGoesToOutboxAtomicallyTest {
         db.write("notes", LocalDatabase.WriteKind.UPSERT, Map.of("id", ID)); // key only: row exists, nothing to insert
         assertEquals("b", db.rows("notes").get(0).path("title").asText());
         assertEquals(3, db.outboxSize());
+        assertEquals(List.of("insert", "upsert", "upsert"), db.outboxBatch(10).stream().map(LocalDatabase.OutboxOp::op).toList(),
+                "only the write that made the row is an insert");
     }
 
     @Test

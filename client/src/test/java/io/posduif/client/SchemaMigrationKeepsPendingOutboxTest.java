@@ -122,6 +122,25 @@ class SchemaMigrationKeepsPendingOutboxTest {
         }
     }
 
+    /** An outbox an older SDK wrote (no created column): its ops are sent as they were queued, new writes as inserts. */
+    @Test
+    void anOutboxFromBeforeInsertOpsKeepsItsUpsertsAndQueuesInsertsAfterTheUpgrade() throws Exception {
+        String url = "jdbc:sqlite:" + dir.resolve("old.db");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url); java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE _posduif_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                    + " op_id TEXT NOT NULL UNIQUE, table_name TEXT NOT NULL, op TEXT NOT NULL CHECK (op IN ('upsert','delete')),"
+                    + " pk_key TEXT NOT NULL, pk TEXT NOT NULL, data TEXT, changed_fields TEXT NOT NULL, client_ts TEXT NOT NULL)");
+            st.execute("INSERT INTO _posduif_outbox (op_id, table_name, op, pk_key, pk, data, changed_fields, client_ts) VALUES "
+                    + "('0190d5e4-0000-7000-8000-000000000001', 'notes', 'upsert', '[\"" + A + "\"]', '{\"id\":\"" + A + "\"}', "
+                    + "'{\"id\":\"" + A + "\",\"title\":\"old\"}', '[\"title\"]', '2024-07-01T00:00:00.000Z')");
+        }
+        try (LocalDatabase db = new LocalDatabase(url)) {
+            db.applyInstructions(Schemas.v1());
+            db.write("notes", LocalDatabase.WriteKind.INSERT, Map.of("id", B, "title", "new"));
+            assertEquals(List.of("upsert", "insert"), db.outboxBatch(10).stream().map(op -> op.wire().path("op").asText()).toList());
+        }
+    }
+
     @Test
     void serverDdlMayNotTouchTheSdkTables() {
         try (LocalDatabase db = new LocalDatabase("jdbc:sqlite::memory:")) {

@@ -183,16 +183,29 @@ class DevicesConvergeUnderChaosFuzzTest {
         stats.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
     }
 
-    private static void deviceWrite(Sim s, Random random, List<String> userIds, Map<String, AtomicLong> stats) {
+    /** Keys inserted by any device, per table: reused now and then, so that an insert meets a row it did not make. */
+    private final Map<String, List<String>> inserted = new TreeMap<>();
+
+    private void deviceWrite(Sim s, Random random, List<String> userIds, Map<String, AtomicLong> stats) {
         String table = E2eSchemas.FUZZ_SYNCED[random.nextInt(E2eSchemas.FUZZ_SYNCED.length)];
         int op = random.nextInt(10);
         List<ObjectNode> rows = s.device().sdk().rows(table);
         try {
             if (op < 4 || rows.isEmpty()) {
                 Map<String, Object> row = new LinkedHashMap<>();
-                row.put("id", uuid(random));
+                List<String> keys = inserted.computeIfAbsent(table, k -> new ArrayList<>());
+                // an insert of a key another device made (the other user's row, a row not pulled yet,
+                // a deleted row's tombstone): the server holds it, and decides the insert as an upsert
+                String id = !keys.isEmpty() && random.nextInt(8) == 0 ? keys.get(random.nextInt(keys.size())) : uuid(random);
+                if (rows.stream().anyMatch(r -> r.path("id").asText().equals(id))) {
+                    count(stats, "insert_key_held_locally");
+                    return;
+                }
+                keys.add(id);
+                row.put("id", id);
                 row.put("owner_id", table.equals("f_shared") ? userIds.get(random.nextInt(userIds.size())) : s.userId());
-                row.putAll(fields(random, 4));
+                // every column half the time: the server writes such a row without reading it first
+                row.putAll(random.nextBoolean() ? fields(random, 4) : allFields(random));
                 if (random.nextInt(8) == 0) {
                     s.device().sdk().insert("f_local", Map.of("id", uuid(random), "body", "local " + random.nextInt()));
                 }
@@ -213,6 +226,18 @@ class DevicesConvergeUnderChaosFuzzTest {
         } catch (LocalWriteException e) {
             count(stats, "local_" + e.code());
         }
+    }
+
+    private static Map<String, Object> allFields(Random random) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        for (int i = 0; i < 8 && f.size() < 4; i++) {
+            f.putAll(fields(random, 4));
+        }
+        Map<String, Object> all = new LinkedHashMap<>();
+        for (String name : List.of("title", "n", "flag", "meta")) {
+            all.put(name, f.get(name));
+        }
+        return all;
     }
 
     private static Map<String, Object> fields(Random random, int n) {

@@ -229,14 +229,18 @@ public final class CaptureTriggers {
      * entries are rendered from the input: no rows returned and joined back, no previous entry
      * probed or compacted, no buckets left. The entries are the trigger's, as in pushUpsertSql. If
      * a row had an entry after all (a tombstone, or a concurrent writer's), its insert breaks
-     * {@code posduif_changes_row_key} and the push is redone.
+     * {@code posduif_changes_row_key} and the push is redone. If a row is in the table after all
+     * (the push did not read it: its op was an {@code insert}; or a writer without push locks
+     * inserted it since the read), it is not written, and the statement's answer, the number of
+     * rows it inserted, falls short of the rows given: the push is redone, with the row read.
      *
      * <p>Where {@link #inputIsEntryData} holds, an entry's data is the input row's own jsonb as
      * text, not the written row rendered again: PostgreSQL prints both alike, as long as the input
      * has each value in the form the column prints it in (PushService writes REAL values as
      * PostgreSQL prints a double precision).
      *
-     * <p>Parameters, in order: the rows as a JSON array; {@code text[]} of their clocks.
+     * <p>Parameters, in order: the rows as a JSON array; {@code text[]} of their clocks. Answers one
+     * row: the number of rows inserted.
      */
     static String pushInsertSql(TenantId tenant, TableDef table) {
         String s = tenant.schema();
@@ -247,14 +251,27 @@ public final class CaptureTriggers {
                 + data + " AS posduif_data, " + buckets(table, r) + " AS posduif_newb, e.posduif_clock "
                 + "FROM ROWS FROM (jsonb_array_elements(?::jsonb), unnest(?::text[])) AS e(j, posduif_clock), "
                 + "LATERAL jsonb_populate_record(NULL::" + target + ", e.j) AS " + r + "), "
-                + "posduif_up AS (" + upsertFromX(target, table, table.columns().stream().map(ColumnDef::name).toList()) + "), "
+                + "posduif_up AS (" + insertFromX(target, table) + "), "
                 + "ins AS (INSERT INTO " + Sql.q(s, "posduif_changes") + " (txid, seq, tbl, pk, deleted, data, buckets, removed, origin, clock) "
                 + "SELECT pg_current_xact_id(), nextval(" + literal(Sql.q(s, "posduif_change_seq")) + "), " + literal(table.name())
                 + ", x.posduif_pk, false, x.posduif_data, x.posduif_newb, '{}'::text[], nullif(current_setting('posduif.origin', true), ''), "
-                + "x.posduif_clock FROM posduif_x x RETURNING txid, seq, buckets) "
-                + "INSERT INTO " + Sql.q(s, "posduif_change_scope") + " (bucket, txid, seq) SELECT u.b, ins.txid, ins.seq FROM ins, "
+                + "x.posduif_clock FROM posduif_x x RETURNING txid, seq, buckets), "
+                + "posduif_sc AS (INSERT INTO " + Sql.q(s, "posduif_change_scope") + " (bucket, txid, seq) SELECT u.b, ins.txid, ins.seq FROM ins, "
                 + "unnest(CASE WHEN cardinality(ins.buckets) <= 1 THEN ins.buckets "
-                + "ELSE ARRAY(SELECT DISTINCT d.b FROM unnest(ins.buckets) AS d(b)) END) AS u(b)";
+                + "ELSE ARRAY(SELECT DISTINCT d.b FROM unnest(ins.buckets) AS d(b)) END) AS u(b)) "
+                + "SELECT count(*) FROM posduif_up";
+    }
+
+    /**
+     * The insert of {@link #pushInsertSql}, in key order (row locks of one statement in key order).
+     * A row already in the table is left alone and not counted: the push took it for new (it did
+     * not read it, or a writer without push locks inserted it since), and is redone with it read.
+     */
+    private static String insertFromX(String target, TableDef table) {
+        String colList = String.join(", ", table.columns().stream().map(col -> Sql.q(col.name())).toList());
+        String pkCols = String.join(", ", table.primaryKey().stream().map(Sql::q).toList());
+        return "INSERT INTO " + target + " (" + colList + ") SELECT " + colList + " FROM posduif_x ORDER BY " + pkCols
+                + " ON CONFLICT (" + pkCols + ") DO NOTHING RETURNING 1";
     }
 
     /**

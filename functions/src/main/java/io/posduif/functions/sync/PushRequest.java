@@ -16,7 +16,14 @@ import java.util.Set;
  */
 record PushRequest(List<Op> ops) {
 
-    enum Kind { UPSERT, DELETE }
+    /**
+     * What an op does. {@code INSERT} is an upsert of a row the device created: applied exactly as
+     * an upsert (a row the server already holds is updated, by the table's conflict policy), but
+     * the push takes the row as new and writes it without reading it first, and is redone with the
+     * row read when the write finds it there. A device that says so of rows it made saves the
+     * server a read per row; one that is wrong costs it a redo, never a different answer.
+     */
+    enum Kind { UPSERT, INSERT, DELETE }
 
     /** One outbox operation as received; {@code raw} is hashed for the op ledger. */
     record Op(int index, String opId, String table, Kind kind, Map<String, Object> pk, Map<String, Object> data,
@@ -58,14 +65,15 @@ record PushRequest(List<Op> ops) {
             String table = string(m, "table", at);
             Kind kind = switch (string(m, "op", at)) {
                 case "upsert" -> Kind.UPSERT;
+                case "insert" -> Kind.INSERT;
                 case "delete" -> Kind.DELETE;
-                default -> throw new ApiException(ErrorCode.VALIDATION_ERROR, at + ".op must be upsert or delete", Map.of("field", at + ".op"));
+                default -> throw new ApiException(ErrorCode.VALIDATION_ERROR, at + ".op must be upsert, insert or delete", Map.of("field", at + ".op"));
             };
             if (!(m.get("pk") instanceof Map<?, ?> pk)) {
                 throw malformed(at + ".pk must be an object", at + ".pk");
             }
             Object d = m.get("data");
-            if (kind == Kind.UPSERT && !(d instanceof Map<?, ?>)) {
+            if (kind != Kind.DELETE && !(d instanceof Map<?, ?>)) {
                 throw malformed(at + ".data must be an object", at + ".data");
             }
             if (d != null && !(d instanceof Map<?, ?>)) {

@@ -262,6 +262,11 @@ public class PushService {
          * push is a redo). If not, the row is taken to have none; see {@link Batch#redo}.
          */
         boolean entryRead;
+        /**
+         * The row was not read: its first op is an {@code insert} that gives every column, and the
+         * push takes the row as absent ({@link Batch#takenAsNew}).
+         */
+        boolean takenAsNew;
         Clock base = Clock.ZERO;
         Map<String, Clock> fields = new TreeMap<>();
         boolean dirty;
@@ -492,7 +497,19 @@ public class PushService {
             }
             for (Map.Entry<String, Map<String, Valid>> e : byTable.entrySet()) {
                 TableDef t = e.getValue().values().iterator().next().table();
-                List<String> pkJsons = new ArrayList<>(e.getValue().keySet());
+                Set<String> deletedHere = deleted.getOrDefault(t.name(), Set.of());
+                List<String> pkJsons = new ArrayList<>(e.getValue().size());
+                for (Valid first : e.getValue().values()) {
+                    if (takenAsNew(first, deletedHere)) {
+                        rows.get(key(t.name(), first.pkJson())).takenAsNew = true;
+                    } else {
+                        pkJsons.add(first.pkJson());
+                    }
+                }
+                if (pkJsons.isEmpty()) {
+                    // every row of the table taken as new: nothing to read, and no delete to probe
+                    continue;
+                }
                 String pkCols = String.join(", ", t.primaryKey().stream().map(k -> "t." + Sql.q(k)).toList());
                 String cols = String.join(", ", t.columns().stream().map(col -> "t." + Sql.q(col.name())).toList());
                 List<Map<String, Object>> pks = new ArrayList<>();
@@ -562,6 +579,34 @@ public class PushService {
                 lookup.run(c);
             }
             principalBuckets = new HashSet<>(scopes.bucketsOfPrincipal(schema, scopes.principalParams(caller, attributes[0])));
+        }
+
+        /**
+         * Whether the push takes a row as absent without reading it: the first op of the batch on
+         * it is an {@code insert} that gives every column of the table, no op of the batch deletes
+         * it, and the push is not a redo. The device made the row, so it is almost always new; if
+         * it is not, the write finds it ({@link CaptureTriggers#pushInsertSql}) or its entry, or its
+         * op is rejected unread (see {@link #run}), and the push is redone with every row read. Only
+         * whole rows, of tables without server-owned columns (which a device never gives): the
+         * insert that finds rows in place sets every column.
+         */
+        private boolean takenAsNew(Valid first, Set<String> deletedKeys) {
+            if (redo || first.op().kind() != PushRequest.Kind.INSERT || deletedKeys.contains(first.pkJson())) {
+                return false;
+            }
+            TableDef t = first.table();
+            for (ColumnDef col : t.columns()) {
+                if (col.serverOwned()) {
+                    return false;
+                }
+            }
+            int given = first.data().size();
+            for (String k : t.primaryKey()) {
+                if (!first.data().containsKey(k)) {
+                    given++;
+                }
+            }
+            return given == t.columns().size();
         }
 
         /**
@@ -874,8 +919,25 @@ public class PushService {
 
         // ---- 5. writes ----
 
-        /** One table statement of the batch; {@code bind} binds its parameters for any subset of its rows. */
-        private record TableWrite(TableDef table, String sql, List<RowState> states, RowsBinder bind) {
+        /**
+         * One table statement of the batch; {@code bind} binds its parameters for any subset of its
+         * rows, {@code inserted} (null: the statement answers nothing) checks its answer, the number
+         * of rows it inserted, against the number it was given.
+         */
+        private record TableWrite(TableDef table, String sql, List<RowState> states, RowsBinder bind, boolean inserted) {
+            TableWrite(TableDef table, String sql, List<RowState> states, RowsBinder bind) {
+                this(table, sql, states, bind, false);
+            }
+
+            /** The statement's answer, if it gives one: an insert that found a row in place is a lost race. */
+            Pipeline.Reader check(int given) {
+                return !inserted ? null : rs -> {
+                    rs.next();
+                    if (rs.getLong(1) != given) {
+                        throw new LostRace();
+                    }
+                };
+            }
         }
 
         @FunctionalInterface
@@ -939,11 +1001,15 @@ public class PushService {
                     boolean inputIsData = CaptureTriggers.inputIsEntryData(t);
                     for (RowState st : g.getValue()) {
                         boolean isFresh = whole && !st.existedAtStart && !st.hasEntry && (!inputIsData || pgRealsHold(t, st.row));
+                        if (!isFresh && st.takenAsNew) {
+                            // only the insert of new rows finds a row that was there after all: redone with it read
+                            throw new LostRace();
+                        }
                         (isFresh ? fresh : rest).add(st);
                     }
                     if (!fresh.isEmpty()) {
                         selfCaptured.add(new TableWrite(t, CaptureTriggers.pushInsertSql(caller.tenant(), t), fresh,
-                                (conn, ps, at, sts) -> bindInsert(conn, ps, at, t, sts)));
+                                (conn, ps, at, sts) -> bindInsert(conn, ps, at, t, sts), true));
                     }
                     if (!rest.isEmpty()) {
                         selfCaptured.add(new TableWrite(t, CaptureTriggers.pushUpsertSql(caller.tenant(), t, g.getKey()), rest,
@@ -995,7 +1061,7 @@ public class PushService {
 
         private void addWrites(Connection c, Pipeline p, List<TableWrite> writes, List<TableDef> pipelined) {
             for (TableWrite w : writes) {
-                p.add(w.sql(), (ps, at) -> w.bind().bind(c, ps, at, w.states()), null);
+                p.add(w.sql(), (ps, at) -> w.bind().bind(c, ps, at, w.states()), w.check(w.states().size()));
                 pipelined.add(w.table());
             }
         }
@@ -1269,7 +1335,7 @@ public class PushService {
             TableDef t = w.table();
             try (PreparedStatement ps = c.prepareStatement("SAVEPOINT posduif_write; " + w.sql())) {
                 w.bind().bind(c, ps, 1, w.states());
-                ps.execute();
+                execute(ps, w.check(w.states().size()));
                 return;
             } catch (SQLException e) {
                 requireTableConstraint(e, t);
@@ -1278,7 +1344,7 @@ public class PushService {
             for (RowState st : w.states()) {
                 try (PreparedStatement ps = c.prepareStatement("SAVEPOINT posduif_row; " + w.sql())) {
                     w.bind().bind(c, ps, 1, List.of(st));
-                    ps.execute();
+                    execute(ps, w.check(1));
                 } catch (SQLException e) {
                     requireTableConstraint(e, t);
                     undo(c, "posduif_row");
@@ -1288,6 +1354,20 @@ public class PushService {
                 try (Statement release = c.createStatement()) {
                     release.execute("RELEASE SAVEPOINT posduif_row");
                 }
+            }
+        }
+
+        /** Runs a savepoint and its write, handing the write's answer, if it has one, to {@code check}. */
+        private static void execute(PreparedStatement ps, Pipeline.Reader check) throws SQLException {
+            boolean rows = ps.execute();
+            if (check == null) {
+                return;
+            }
+            while (!rows && ps.getUpdateCount() != -1) {
+                rows = ps.getMoreResults();
+            }
+            try (ResultSet rs = ps.getResultSet()) {
+                check.read(rs);
             }
         }
 

@@ -32,9 +32,10 @@ final class SyncWire {
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "Unique per device, 1..128 characters (a UUID by convention).", minLength = 1, maxLength = 128)
             String opId,
             String table,
-            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = {"upsert", "delete"}) String op,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = {"upsert", "insert", "delete"},
+                    description = "insert: an upsert of a row the device made, applied as an upsert; the server writes it without reading it first.") String op,
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED, additionalProperties = Schema.AdditionalPropertiesValue.TRUE, description = "The primary key columns of the row.") Map<String, Object> pk,
-            @Nullable @Schema(additionalProperties = Schema.AdditionalPropertiesValue.TRUE, description = "Required for upsert: the columns the device sends, in wire form (§4). Ignored for delete.",
+            @Nullable @Schema(additionalProperties = Schema.AdditionalPropertiesValue.TRUE, description = "Required for upsert and insert: the columns the device sends, in wire form (§4). Ignored for delete.",
                     nullable = true) Map<String, Object> data,
             @Nullable @Schema(description = "Fields this op changed (default: every non-key column of data); field-lww uses it.")
             List<String> changedFields,

@@ -315,7 +315,7 @@ class SyncBenchmark extends StackTest {
                     Map<String, Object> op = new LinkedHashMap<>();
                     op.put("op_id", opIds.computeIfAbsent(d, x -> new TimeOrderedOpIds()).next());
                     op.put("table", "items");
-                    op.put("op", "upsert");
+                    op.put("op", "insert");
                     op.put("pk", Map.of("id", id.toString()));
                     op.put("data", data);
                     op.put("client_ts", ts);
