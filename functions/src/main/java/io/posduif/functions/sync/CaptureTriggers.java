@@ -224,8 +224,9 @@ public final class CaptureTriggers {
     /**
      * {@link #pushUpsertSql} for the most common write of all, rows that are new and given whole:
      * every column of the table is set, no row was in the table or had a change-log entry when the
-     * push read them. Then the rows as the statement writes them are the rows it reads from its
-     * input (no column is left to a default, and an update on conflict sets every column), so their
+     * push read them (or the push took them as new unread). Then the rows as the statement writes
+     * them are the rows it reads from its input (no column is left to a default; a row in place is
+     * not written, and fails the push, see below), so their
      * entries are rendered from the input: no rows returned and joined back, no previous entry
      * probed or compacted, no buckets left. The entries are the trigger's, as in pushUpsertSql. If
      * a row had an entry after all (a tombstone, or a concurrent writer's), its insert breaks

@@ -49,9 +49,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * It rewrites the "Sync" section of {@code docs/benchmarks.md}.
  *
  * <ul>
- *   <li>push: 16 devices, each pushing batches of 100 upserts over HTTP at once; beside it the
- *       same upserts plus change-log and scope rows written over JDBC, one statement per table
- *       per batch, by 16 threads (no triggers, no HTTP, no ledger, no conflict checks);</li>
+ *   <li>push: 16 devices, each pushing batches of 100 new rows over HTTP at once (ops
+ *       {@code insert}, as the SDK sends rows it made); beside it the same rows upserted plus
+ *       change-log and scope rows written over JDBC, one statement per table per batch, by 16
+ *       threads (no triggers, no HTTP, no ledger, no conflict checks);</li>
  *   <li>pull: one device bootstrapping 100,000 rows in pages of 1,000 over HTTP; beside it the
  *       same pages (same scope index range scan and join) read over JDBC.</li>
  * </ul>
@@ -68,7 +69,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * than the first run of the scheduled retention purge, a minute after start-up), so that the
  * server is measured warm, as one that has been up a while. The measured rounds run on a fresh
  * tenant (push and raw tables start empty and grow alike; the warm-up tenant's tables are emptied),
- * and the simulated devices send op ids as the SDK makes them ({@link TimeOrderedOpIds}).
+ * after {@code bench.measured-prep} (20) batches per device on each side, and the simulated devices
+ * send op ids as the SDK makes them ({@link TimeOrderedOpIds}).
  * <p>
  * Each push and raw round also prints the CPU time per 1,000 rows of this JVM (server and
  * simulated devices; of it, the JIT compiler threads') and of PostgreSQL, and the WAL PostgreSQL
@@ -91,6 +93,8 @@ class SyncBenchmark extends StackTest {
     /** Bootstraps (each side) before the pull rounds. */
     // 15, not 5: after 5 bootstraps C2 still took about a sixth of the pull rounds' CPU
     static final int PULL_WARMUP = Integer.getInteger("bench.pull-warmup", 15);
+    /** Batches per device each side writes on the measured tenant before the rounds. */
+    static final int MEASURED_PREP = Integer.getInteger("bench.measured-prep", 20);
     static final int WARMUP_REQUESTS = Integer.getInteger("bench.warmup", 8_000);
     static final int WARMUP_FULL_BATCHES = Integer.getInteger("bench.warmup-full", 60);
     /**
@@ -193,9 +197,11 @@ class SyncBenchmark extends StackTest {
             devices.add(fixtures.device(tenant, fixtures.mobileUser(tenant).id()));
         }
         dropTables(warm);
-        // its statements (new schema, new statement texts) prepared on every pooled connection, on both sides alike
-        pushRound(devices, 4);
-        rawRound(tenant, devices, 4);
+        // its statements (new schema, new statement texts) prepared on every pooled connection, and the
+        // JIT caught up with the new tenant (round 0 used to compile for a fifth of its CPU), on both
+        // sides alike: the same rows written on each, so that the tables still grow alike
+        pushRound(devices, MEASURED_PREP);
+        rawRound(tenant, devices, MEASURED_PREP);
 
         if (Boolean.getBoolean("posduif.pg.statements")) {
             // the statement figures are of the measured rounds only
@@ -338,6 +344,7 @@ class SyncBenchmark extends StackTest {
         ThreadPoolExecutor pool = (ThreadPoolExecutor) Executors.newFixedThreadPool(DEVICES);
         pool.prestartAllCoreThreads();
         List<Future<Integer>> fs = new ArrayList<>();
+        awaitJitQuiet();
         long wal0 = walPosition();
         Cpu cpu0 = Cpu.now();
         long t0 = System.nanoTime();
@@ -422,6 +429,27 @@ class SyncBenchmark extends StackTest {
         });
     }
 
+    /**
+     * Waits (at most 10 s) until the JIT has compiled nothing for 300 ms. The requests of a round are
+     * encoded before its clock starts, 16,000 op maps of JSON for a push round: the compiles that
+     * encoding sets off ran on into the round, and the first measured round's JIT took a fifth of
+     * the JVM's CPU there, though the server's own code was long warm.
+     */
+    static void awaitJitQuiet() throws InterruptedException {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        long last = jit.getTotalCompilationTime();
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() - quietSince < 300_000_000L && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            long now = jit.getTotalCompilationTime();
+            if (now != last) {
+                last = now;
+                quietSince = System.nanoTime();
+            }
+        }
+    }
+
     /** The same rows as a push, written the cheapest way PostgreSQL offers over JDBC. */
     double rawRound(TenantId t, List<Fixtures.Device> devices, int batches) throws Exception {
         String s = t.schema();
@@ -456,6 +484,7 @@ class SyncBenchmark extends StackTest {
         ThreadPoolExecutor pool = (ThreadPoolExecutor) Executors.newFixedThreadPool(DEVICES);
         pool.prestartAllCoreThreads();
         List<Future<Integer>> fs = new ArrayList<>();
+        awaitJitQuiet();
         long wal0 = walPosition();
         Cpu cpu0 = Cpu.now();
         long t0 = System.nanoTime();
@@ -744,7 +773,7 @@ class SyncBenchmark extends StackTest {
 
                 | measure | sync | raw PostgreSQL over JDBC | ratio of the medians | median of the rounds' ratios |
                 | --- | ---: | ---: | ---: | ---: |
-                | push rows/s (16 devices, batches of 100 upserts, HTTP) | %,.0f | %,.0f (same upserts + change-log and scope rows, one statement per table per batch) | %.2f | %.2f |
+                | push rows/s (16 devices, batches of 100 new rows, op `insert`, HTTP) | %,.0f | %,.0f (same rows upserted + change-log and scope rows, one statement per table per batch) | %.2f | %.2f |
                 | pull rows/s (one device bootstrapping %,d rows, pages of 1,000, HTTP, no gzip) | %,.0f | %,.0f (same pages: scope range scan + log join) | %.2f | %.2f |
 
                 Rounds — push: %s; raw push: %s; pull: %s; raw pull: %s. Each round's sync ÷ raw (the two
@@ -765,15 +794,18 @@ class SyncBenchmark extends StackTest {
                 retention purge has first run, at most %d rounds: %s), so that the server is measured
                 warm, as one that has been up a while. The rounds then run on a fresh tenant, so that
                 push and raw start from empty tables and grow alike (the warm-up writes far more on
-                the push side), and the devices send op ids as the SDK makes them (UUIDv7,
-                increasing per device).
+                the push side), after %d batches per device on each side there; the devices send op ids
+                as the SDK makes them (UUIDv7, increasing per device) and their new rows as `insert`
+                ops, as the SDK does.
 
                 Push pays what raw does not: HTTP and JSON both ways, the token and device-status
                 checks, the op ledger (a row per batch of new ops that all applied, with each op's
                 id and hash, and the device's op mark checked and moved; a lookup of any op id at or
-                below the mark), advisory locks on row keys, reading the rows `FOR UPDATE` with their change-log entries (clocks) for
-                conflict decisions, each entry's clock and origin, and the bookkeeping that keeps the
-                capture trigger out of the push's own statements. Pull pays HTTP, a REPEATABLE READ
+                below the mark), advisory locks on row keys and the device, each entry's clock and
+                origin, the count that tells the push its rows were all new (an `insert` is written
+                unread; a row already there makes the push redo with it read `FOR UPDATE` with its
+                change-log entry), and the bookkeeping that keeps the capture trigger out of the
+                push's own statements. Pull pays HTTP, a REPEATABLE READ
                 snapshot per page, the principal's scope, and the device parsing each page; row JSON
                 is rendered once at capture and copied.
                 """, Instant.now().toString().substring(0, 16) + "Z", ROUNDS, BATCHES_PER_DEVICE, BATCHES_PER_DEVICE * BATCH * DEVICES,
@@ -781,7 +813,8 @@ class SyncBenchmark extends StackTest {
                 fmt(pushes), fmt(raws), fmt(pulls), fmt(rawPulls), fmt(ratios(pushes, raws), "%.2f"), fmt(ratios(pulls, rawPulls), "%.2f"), cpuLine,
                 PULL_WARMUP, WARMUP_REQUESTS, WARMUP_FULL_BATCHES, WARMUP_JIT_ROUNDS,
                 jitSettled ? String.format(Locale.ROOT, "this run settled after %d", warmupRounds)
-                        : String.format(Locale.ROOT, "this run did not settle, the last round still compiling for %.0f%% of it", lastJitShare * 100));
+                        : String.format(Locale.ROOT, "this run did not settle, the last round still compiling for %.0f%% of it", lastJitShare * 100),
+                MEASURED_PREP);
         Path doc = Path.of("..", "docs", "benchmarks.md");
         String text = Files.exists(doc) ? Files.readString(doc) : "# Benchmarks\n\n";
         String begin = "<!-- sync:begin (written by functions SyncBenchmark; do not edit by hand) -->\n";
