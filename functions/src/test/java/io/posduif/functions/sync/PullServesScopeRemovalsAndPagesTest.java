@@ -137,6 +137,27 @@ class PullServesScopeRemovalsAndPagesTest extends StackTest {
         assertEquals(0, pull(carolDevice, c2.cursor(), null).changes().size(), "nothing is served twice");
     }
 
+    /** Pages copy each change's text as PostgreSQL sent it: text outside ASCII must arrive as written. */
+    @Test
+    void textBeyondAsciiArrivesAsWritten() {
+        UUID id = UUID.randomUUID();
+        String body = "h\u00e9llo \u4e16\u754c \uD83D\uDE00 \u2028 \"quoted\" \\ end";
+        PullResult a0 = pull(aliceDevice, null, null);
+        db.withConnection(c -> {
+            try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO " + tenant.schema() + ".notes (id, owner, body) VALUES (?, ?, ?)")) {
+                ps.setObject(1, id);
+                ps.setObject(2, alice.id());
+                ps.setString(3, body);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+        PullResult a1 = pull(aliceDevice, a0.cursor(), null);
+        assertEquals(1, a1.changes().size());
+        @SuppressWarnings("unchecked") Map<String, Object> data = (Map<String, Object>) a1.changes().get(0).get("data");
+        assertEquals(body, data.get("body"));
+    }
+
     @Test
     void aCommitBehindAnOlderRunningTransactionWaitsUntilThatOneEnds() throws Exception {
         Fixtures.User gina = fixtures.mobileUser(tenant);
