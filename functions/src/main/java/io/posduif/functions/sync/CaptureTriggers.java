@@ -232,16 +232,17 @@ public final class CaptureTriggers {
      * a row had an entry after all (a tombstone, or a concurrent writer's), its insert breaks
      * {@code posduif_changes_row_key} and the push is redone. If a row is in the table after all
      * (the push did not read it: its op was an {@code insert}; or a writer without push locks
-     * inserted it since the read), it is not written, and the statement's answer, the number of
-     * rows it inserted, falls short of the rows given: the push is redone, with the row read.
+     * inserted it since the read), it is not written, and the number of rows the statement
+     * inserted falls short of the rows given: the statement fails ({@code posduif_lost_race}, V47)
+     * and the push is redone, with the row read.
      *
      * <p>Where {@link #inputIsEntryData} holds, an entry's data is the input row's own jsonb as
      * text, not the written row rendered again: PostgreSQL prints both alike, as long as the input
      * has each value in the form the column prints it in (PushService writes REAL values as
      * PostgreSQL prints a double precision).
      *
-     * <p>Parameters, in order: the rows as a JSON array; {@code text[]} of their clocks. Answers one
-     * row: the number of rows inserted.
+     * <p>Parameters, in order: the rows as a JSON array; {@code text[]} of their clocks; the number
+     * of rows.
      */
     static String pushInsertSql(TenantId tenant, TableDef table) {
         String s = tenant.schema();
@@ -260,7 +261,8 @@ public final class CaptureTriggers {
                 + "posduif_sc AS (INSERT INTO " + Sql.q(s, "posduif_change_scope") + " (bucket, txid, seq) SELECT u.b, ins.txid, ins.seq FROM ins, "
                 + "unnest(CASE WHEN cardinality(ins.buckets) <= 1 THEN ins.buckets "
                 + "ELSE ARRAY(SELECT DISTINCT d.b FROM unnest(ins.buckets) AS d(b)) END) AS u(b)) "
-                + "SELECT count(*) FROM posduif_up";
+                + "SELECT CASE WHEN count(*) = ? THEN count(*) ELSE " + Sql.q(s, "posduif_lost_race") + "('a row taken for new is in its table') END "
+                + "FROM posduif_up";
     }
 
     /**

@@ -236,7 +236,13 @@ public class PushService {
         }
     }
 
+    /** The SQLSTATE of {@code posduif_lost_race} (V47): a push statement found an assumption of the push broken. */
+    static final String LOST_RACE_STATE = "PD001";
+
     static boolean isLostRace(SQLException e) {
+        if (LOST_RACE_STATE.equals(e.getSQLState())) {
+            return true;
+        }
         if (!"23505".equals(e.getSQLState()) || !(e instanceof org.postgresql.util.PSQLException p) || p.getServerErrorMessage() == null) {
             return false;
         }
@@ -925,25 +931,8 @@ public class PushService {
 
         // ---- 5. writes ----
 
-        /**
-         * One table statement of the batch; {@code bind} binds its parameters for any subset of its
-         * rows. {@code inserted}: the statement answers the number of rows it inserted, which
-         * {@link #check} holds against the number it was given (otherwise it answers nothing).
-         */
-        private record TableWrite(TableDef table, String sql, List<RowState> states, RowsBinder bind, boolean inserted) {
-            TableWrite(TableDef table, String sql, List<RowState> states, RowsBinder bind) {
-                this(table, sql, states, bind, false);
-            }
-
-            /** The statement's answer, if it gives one: an insert that found a row in place is a lost race. */
-            Pipeline.Reader check(int given) {
-                return !inserted ? null : rs -> {
-                    rs.next();
-                    if (rs.getLong(1) != given) {
-                        throw new LostRace();
-                    }
-                };
-            }
+        /** One table statement of the batch; {@code bind} binds its parameters for any subset of its rows. */
+        private record TableWrite(TableDef table, String sql, List<RowState> states, RowsBinder bind) {
         }
 
         @FunctionalInterface
@@ -1015,7 +1004,7 @@ public class PushService {
                     }
                     if (!fresh.isEmpty()) {
                         selfCaptured.add(new TableWrite(t, CaptureTriggers.pushInsertSql(caller.tenant(), t), fresh,
-                                (conn, ps, at, sts) -> bindInsert(conn, ps, at, t, sts), true));
+                                (conn, ps, at, sts) -> bindInsert(conn, ps, at, t, sts)));
                     }
                     if (!rest.isEmpty()) {
                         selfCaptured.add(new TableWrite(t, CaptureTriggers.pushUpsertSql(caller.tenant(), t, g.getKey()), rest,
@@ -1060,6 +1049,10 @@ public class PushService {
             }
             addConflicts(p);
             addFinish(p, cursor);
+            // the commit, in the same round trip: every check that must undo the push fails a statement
+            // before it (posduif_lost_race, a unique key, a table's constraint), and PostgreSQL then skips
+            // the rest; the transaction's commit() afterwards finds nothing left to do
+            p.add("COMMIT", (ps, at) -> at, null);
             runGuarded(c, p, pipelined);
             recordTouched();
             return cursor[0];
@@ -1067,7 +1060,7 @@ public class PushService {
 
         private void addWrites(Connection c, Pipeline p, List<TableWrite> writes, List<TableDef> pipelined) {
             for (TableWrite w : writes) {
-                p.add(w.sql(), (ps, at) -> w.bind().bind(c, ps, at, w.states()), w.check(w.states().size()));
+                p.add(w.sql(), (ps, at) -> w.bind().bind(c, ps, at, w.states()), null);
                 pipelined.add(w.table());
             }
         }
@@ -1111,7 +1104,7 @@ public class PushService {
             return at;
         }
 
-        /** The parameters of {@link CaptureTriggers#pushInsertSql}: the rows and their clocks. */
+        /** The parameters of {@link CaptureTriggers#pushInsertSql}: the rows, their clocks and how many. */
         private int bindInsert(Connection c, PreparedStatement ps, int at, TableDef t, List<RowState> sts) throws SQLException {
             String[] clocks = new String[sts.size()];
             for (int i = 0; i < sts.size(); i++) {
@@ -1119,6 +1112,7 @@ public class PushService {
             }
             ps.setString(at++, rowsJson(sts, CaptureTriggers.inputIsEntryData(t) ? st -> pgReals(t, st.row) : st -> toDb(t, st.row)));
             ps.setArray(at++, c.createArrayOf("text", clocks));
+            ps.setInt(at++, sts.size());
             return at;
         }
 
@@ -1269,7 +1263,10 @@ public class PushService {
                     .append("WHERE ? OR sd.op_mark IS NOT DISTINCT FROM ?::text COLLATE \"C\" RETURNING 1) ")
                     // and the trigger captures again whatever else the transaction might write
                     .append("SELECT log_id, pg_snapshot_xmin(pg_current_snapshot())::text, set_config('").append(CaptureTriggers.PUSH_CAPTURE_SETTING)
-                    .append("', '', true), (SELECT count(*) FROM d) FROM ").append(Sql.q(s, "posduif_sync_state"));
+                    // the mark moved since read saw it: a push that takes no device lock (an instance from
+                    // before op marks, or the device's first push racing another) recorded ops
+                    .append("', '', true), CASE WHEN (SELECT count(*) FROM d) = 0 THEN ").append(Sql.q(s, "posduif_lost_race"))
+                    .append("('the op mark moved') END FROM ").append(Sql.q(s, "posduif_sync_state"));
             p.add(sql.toString(), (ps, at) -> {
                 at = ledger.bind(ps, at);
                 ps.setString(at++, caller.deviceId());
@@ -1279,11 +1276,6 @@ public class PushService {
                 return at;
             }, rs -> {
                 rs.next();
-                if (rs.getLong(4) == 0) {
-                    // the mark moved since read saw it: a push that takes no device lock (an instance
-                    // from before op marks, or the device's first push racing another) recorded ops
-                    throw new LostRace();
-                }
                 cursor[0] = pull.cursorAt(rs.getLong(1), rs.getString(2));
             });
         }
@@ -1341,7 +1333,7 @@ public class PushService {
             TableDef t = w.table();
             try (PreparedStatement ps = c.prepareStatement("SAVEPOINT posduif_write; " + w.sql())) {
                 w.bind().bind(c, ps, 1, w.states());
-                execute(ps, w.check(w.states().size()));
+                ps.execute();
                 return;
             } catch (SQLException e) {
                 requireTableConstraint(e, t);
@@ -1350,7 +1342,7 @@ public class PushService {
             for (RowState st : w.states()) {
                 try (PreparedStatement ps = c.prepareStatement("SAVEPOINT posduif_row; " + w.sql())) {
                     w.bind().bind(c, ps, 1, List.of(st));
-                    execute(ps, w.check(1));
+                    ps.execute();
                 } catch (SQLException e) {
                     requireTableConstraint(e, t);
                     undo(c, "posduif_row");
@@ -1360,20 +1352,6 @@ public class PushService {
                 try (Statement release = c.createStatement()) {
                     release.execute("RELEASE SAVEPOINT posduif_row");
                 }
-            }
-        }
-
-        /** Runs a savepoint and its write, handing the write's answer, if it has one, to {@code check}. */
-        private static void execute(PreparedStatement ps, Pipeline.Reader check) throws SQLException {
-            boolean rows = ps.execute();
-            if (check == null) {
-                return;
-            }
-            while (!rows && ps.getUpdateCount() != -1) {
-                rows = ps.getMoreResults();
-            }
-            try (ResultSet rs = ps.getResultSet()) {
-                check.read(rs);
             }
         }
 
