@@ -69,7 +69,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * than the first run of the scheduled retention purge, a minute after start-up), so that the
  * server is measured warm, as one that has been up a while. The measured rounds run on a fresh
  * tenant (push and raw tables start empty and grow alike; the warm-up tenant's tables are emptied),
- * after {@code bench.measured-prep} (20) batches per device on each side, and the simulated devices
+ * after {@code bench.measured-prep} (60) batches per device on each side, and the simulated devices
  * send op ids as the SDK makes them ({@link TimeOrderedOpIds}).
  * <p>
  * Each push and raw round also prints the CPU time per 1,000 rows of this JVM (server and
@@ -94,7 +94,7 @@ class SyncBenchmark extends StackTest {
     // 15, not 5: after 5 bootstraps C2 still took about a sixth of the pull rounds' CPU
     static final int PULL_WARMUP = Integer.getInteger("bench.pull-warmup", 15);
     /** Batches per device each side writes on the measured tenant before the rounds. */
-    static final int MEASURED_PREP = Integer.getInteger("bench.measured-prep", 20);
+    static final int MEASURED_PREP = Integer.getInteger("bench.measured-prep", 60);
     static final int WARMUP_REQUESTS = Integer.getInteger("bench.warmup", 8_000);
     static final int WARMUP_FULL_BATCHES = Integer.getInteger("bench.warmup-full", 60);
     /**
