@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The one character PostgreSQL text cannot hold.
+ * The text PostgreSQL cannot hold: U+0000, and surrogates without their pair.
  *
  * <p>JSON ({@code "\u0000"}), URLs ({@code %00}), YAML ({@code "\0"}) and Java strings all carry
  * U+0000, but {@code text}, {@code varchar} and {@code jsonb} refuse it ("invalid byte sequence
@@ -33,6 +33,35 @@ public final class PgText {
                 i++;
             } else if (Character.isSurrogate(c)) {
                 return true;
+            }
+        }
+        return false;
+    }
+
+    /** How refusals of {@link #unstorable} text say it, after the field's name. */
+    public static final String UNSTORABLE_REFUSED =
+            "must not contain U+0000 or a surrogate without its pair (PostgreSQL cannot store them)";
+
+    /**
+     * True if a string, or any string or key inside a parsed JSON value, holds U+0000 or a lone
+     * surrogate: text PostgreSQL would refuse (a server error the client would retry) or store as
+     * other text than the client sent ({@code ?}).
+     */
+    public static boolean unstorable(Object value) {
+        if (value instanceof String s) {
+            return s.indexOf('\u0000') >= 0 || hasLoneSurrogate(s);
+        }
+        if (value instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (unstorable(e.getKey()) || unstorable(e.getValue())) {
+                    return true;
+                }
+            }
+        } else if (value instanceof List<?> l) {
+            for (Object x : l) {
+                if (unstorable(x)) {
+                    return true;
+                }
             }
         }
         return false;

@@ -112,9 +112,9 @@ class EnrollmentController {
         } catch (IOException e) {
             throw new ApiException(ErrorCode.VALIDATION_ERROR, "device_info must be a JSON object", Map.of("field", "device_info"));
         }
-        if (PgText.containsNul(body.deviceInfo())) {
+        if (PgText.unstorable(body.deviceInfo())) {
             // the written JSON escapes it, but jsonb refuses the escape
-            throw new ApiException(ErrorCode.VALIDATION_ERROR, "device_info " + PgText.NUL_REFUSED, Map.of("field", "device_info"));
+            throw new ApiException(ErrorCode.VALIDATION_ERROR, "device_info " + PgText.UNSTORABLE_REFUSED, Map.of("field", "device_info"));
         }
         Enrollments.Completed c = enrollments.complete(body.token(), body.deviceId(), body.username(), info);
         events.deviceEnrolled(c.tenant(), c.userId(), c.deviceId(), body.token());

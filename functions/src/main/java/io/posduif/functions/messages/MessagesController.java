@@ -88,8 +88,8 @@ class MessagesController {
         if (content.length() > 10_000) {
             throw new ApiException(ErrorCode.VALIDATION_ERROR, "content is limited to 10000 characters", Map.of("field", "content"));
         }
-        if (PgText.containsNul(content)) {
-            throw new ApiException(ErrorCode.VALIDATION_ERROR, "content " + PgText.NUL_REFUSED, Map.of("field", "content"));
+        if (PgText.unstorable(content)) {
+            throw new ApiException(ErrorCode.VALIDATION_ERROR, "content " + PgText.UNSTORABLE_REFUSED, Map.of("field", "content"));
         }
         UUID recipient;
         try {

@@ -125,8 +125,8 @@ class ConflictsController {
         if (resolution.equals("merged") && !(req.get("row") instanceof Map<?, ?>)) {
             throw new ApiException(ErrorCode.VALIDATION_ERROR, "a merged resolution needs the row", Map.of("field", "row"));
         }
-        if (resolution.equals("merged") && io.posduif.functions.db.PgText.containsNul(req.get("row"))) {
-            throw new ApiException(ErrorCode.INVALID_VALUE, "row " + io.posduif.functions.db.PgText.NUL_REFUSED, Map.of("field", "row"));
+        if (resolution.equals("merged") && io.posduif.functions.db.PgText.unstorable(req.get("row"))) {
+            throw new ApiException(ErrorCode.INVALID_VALUE, "row " + io.posduif.functions.db.PgText.UNSTORABLE_REFUSED, Map.of("field", "row"));
         }
         Set<String> buckets = new LinkedHashSet<>();
         Map<String, Object> result = db.inTransaction(c -> {

@@ -670,8 +670,8 @@ public class PushService {
         // ---- 2. static per-op checks ----
 
         private Valid validate(PushRequest.Op op) {
-            if (PgText.containsNul(op.pk()) || PgText.containsNul(op.data())) {
-                return reject(op, ErrorCode.INVALID_VALUE, "values " + PgText.NUL_REFUSED);
+            if (PgText.unstorable(op.pk()) || PgText.unstorable(op.data())) {
+                return reject(op, ErrorCode.INVALID_VALUE, "values " + PgText.UNSTORABLE_REFUSED);
             }
             TableDef t = schema.table(op.table()).orElse(null);
             if (t == null) {

@@ -2,6 +2,7 @@ package io.posduif.functions.tables;
 
 import io.micronaut.json.JsonMapper;
 import io.posduif.functions.db.Db;
+import io.posduif.functions.db.PgText;
 import io.posduif.functions.db.Sql;
 import io.posduif.functions.http.ApiException;
 import io.posduif.functions.schema.ColumnDef;
@@ -309,6 +310,14 @@ class TableRows {
         }
         if (!(parsed instanceof Map<?, ?> m)) {
             throw new ApiException(ErrorCode.MALFORMED_REQUEST, "the body must be a JSON object of column values");
+        }
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            // U+0000 PostgreSQL refuses (22021, see translate); a lone surrogate the driver would send as
+            // '?', storing other text than the client's
+            if (PgText.unstorable(e.getValue()) && !PgText.containsNul(e.getValue())) {
+                String name = String.valueOf(e.getKey());
+                throw new ApiException(ErrorCode.INVALID_VALUE, shown(name) + " " + PgText.UNSTORABLE_REFUSED, Map.of("field", name));
+            }
         }
         Map<String, Object> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : m.entrySet()) {

@@ -353,6 +353,62 @@ class NulCharactersInRequestsAre400NotServerErrorsTest extends StackTest {
         assertEquals(before, fingerprint());
     }
 
+    /**
+     * A surrogate without its pair: JSON carries it as an escape ({@code "\ud800"}), UTF-8 cannot. The
+     * driver would send {@code ?} in its place (text other than the client's, stored quietly), and
+     * jsonb refuses the escape (a 503 the client would retry). Every written value holding one is a
+     * 4xx that writes nothing.
+     */
+    @Test
+    void everyWrittenValueWithALoneSurrogateIsA4xxAndWritesNothing() throws Exception {
+        Map<String, String> user = headers(web.token(), "application/json");
+        String m = mobile.id().toString();
+        List<Case> cs = new ArrayList<>();
+        cs.add(new Case("row text value", "POST", "/api/tables/records/rows", user,
+                lone(body("id", UUID.randomUUID().toString(), "name", "a LONE b")), 400, "INVALID_VALUE"));
+        cs.add(new Case("row json value", "POST", "/api/tables/records/rows", user,
+                lone(body("id", UUID.randomUUID().toString(), "details", Map.of("k", "LONE"))), 400, "INVALID_VALUE"));
+        // in a key the JSON reader itself refuses it: the body is not read at all
+        cs.add(new Case("row json key", "POST", "/api/tables/records/rows", user,
+                lone(body("id", UUID.randomUUID().toString(), "details", Map.of("LONE", 1))), 400, "MALFORMED_REQUEST"));
+        cs.add(new Case("row text pk", "POST", "/api/tables/codes/rows", user, lone(body("code", "bLONE", "note", "x")), 400, "INVALID_VALUE"));
+        cs.add(new Case("row update value", "PUT", "/api/tables/records/rows/" + record, user, lone(body("name", "LONE")), 400, "INVALID_VALUE"));
+        cs.add(new Case("message content", "POST", "/api/messages", user, lone(body("recipient_id", m, "content", "a LONE b")), 400, "VALIDATION_ERROR"));
+        cs.add(new Case("merged conflict row", "POST", "/api/conflicts/" + conflict + "/resolve", user,
+                lone(body("resolution", "merged", "row", Map.of("note", "a LONE b"))), 400, "INVALID_VALUE"));
+        cs.add(new Case("enrollment device_info", "POST", "/api/enrollment/complete", Map.of("Content-Type", "application/json"),
+                lone(body("token", enrollmentToken, "device_id", "phone-lone", "device_info", Map.of("model", "Pixel LONE"))), 400, "VALIDATION_ERROR"));
+        List<String> failures = new ArrayList<>();
+        for (Case c : cs) {
+            String before = fingerprint();
+            RawHttp.Response r = http.send(c.method(), c.path(), c.headers(), c.body().getBytes(StandardCharsets.UTF_8));
+            try {
+                String code = http.errorCode(r);
+                if (r.status() != c.status() || !c.code().equals(code)) {
+                    failures.add(c.name() + ": expected " + c.status() + " " + c.code() + ", got " + r.status() + " " + shorten(r.text()));
+                }
+            } catch (AssertionError e) {
+                failures.add(c.name() + ": " + shorten(e.getMessage()));
+            }
+            if (!before.equals(fingerprint())) {
+                failures.add(c.name() + ": wrote to the database");
+            }
+        }
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+        // a pair is fine, and stored as sent
+        UUID id = UUID.randomUUID();
+        RawHttp.Response ok = http.send("POST", "/api/tables/records/rows", user,
+                body("id", id.toString(), "name", "pair \uD83D\uDE00").getBytes(StandardCharsets.UTF_8));
+        assertTrue(ok.status() < 300, ok.text());
+        assertEquals("pair \uD83D\uDE00", value("SELECT name FROM $S.records WHERE id = '" + id + "'"));
+    }
+
+    /** The body with each LONE written as the JSON escape of a lone high surrogate. */
+    private static String lone(String body) {
+        assertTrue(body.contains("LONE"), body);
+        return body.replace("LONE", "\\ud800");
+    }
+
     // ---- helpers ----
 
     private static String shorten(String s) {
@@ -429,6 +485,12 @@ class NulCharactersInRequestsAre400NotServerErrorsTest extends StackTest {
             }
         }
         return b.toString();
+    }
+
+    private String value(String query) throws Exception {
+        try (Connection c = stack().connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query.replace("$S", tenant.schema()))) {
+            return rs.next() ? rs.getString(1) : null;
+        }
     }
 
     private void sql(String statement) throws Exception {

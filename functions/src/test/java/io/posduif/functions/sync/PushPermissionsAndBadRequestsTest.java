@@ -180,6 +180,38 @@ class PushPermissionsAndBadRequestsTest extends StackTest {
         assertEquals("fine", value("SELECT body FROM $S.notes WHERE id = '" + good + "'"));
     }
 
+    /**
+     * A surrogate without its pair fits in JSON ({@code "\ud800"}) and Java strings but not in
+     * UTF-8: the driver would send {@code ?} in its place and the row would hold other text than
+     * the device wrote. That op is rejected, the rest applies.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aValueWithALoneSurrogateIsRejectedAndTheRestOfTheBatchApplies() throws Exception {
+        UUID bad = UUID.randomUUID();
+        UUID good = UUID.randomUUID();
+        // as JSON escapes, the way a client sends them (a Java string holding one is encoded as '?')
+        String body = json.writeValueAsString(Map.of("ops", List.of(
+                        SyncHttp.upsert("notes", bad, mine("body", "a LONE-VALUE b"), TS),
+                        SyncHttp.upsert("notes", good, mine("body", "pair \uD83D\uDE00 fine"), TS))))
+                .replace("LONE-VALUE", "\\ud800");
+        List<Map<String, Object>> results = (List<Map<String, Object>>) sync.pushRaw(device, body).get("results");
+        assertEquals("rejected", results.get(0).get("status"), results.toString());
+        assertEquals("INVALID_VALUE", results.get(0).get("code"), results.toString());
+        assertEquals("applied", results.get(1).get("status"), results.toString());
+        assertEquals("0", value("SELECT count(*) FROM $S.notes WHERE id = '" + bad + "'"));
+        assertEquals("pair \uD83D\uDE00 fine", value("SELECT body FROM $S.notes WHERE id = '" + good + "'"));
+
+        // in a key the JSON reader itself refuses it: the batch is not read at all
+        Map<String, Object> data = new java.util.HashMap<>(mine("body", "x"));
+        data.put("LONE-KEY", "a key");
+        Map<String, Object> keyed = SyncHttp.upsert("notes", UUID.randomUUID(), mine("body", "x"), TS);
+        keyed.put("data", data);
+        String keyBody = json.writeValueAsString(Map.of("ops", List.of(keyed))).replace("LONE-KEY", "\\udc00");
+        assertError(() -> sync.pushRaw(device, keyBody), HttpStatus.BAD_REQUEST, "MALFORMED_REQUEST");
+        assertEquals("0", value("SELECT count(*) FROM $S.posduif_ops WHERE op_id = '" + keyed.get("op_id") + "'"));
+    }
+
     private void sql(String statement) {
         db.withConnection(c -> {
             try (Statement s = c.createStatement()) {
