@@ -196,10 +196,14 @@ class DevicesConvergeUnderChaosFuzzTest {
                 List<String> keys = inserted.computeIfAbsent(table, k -> new ArrayList<>());
                 // an insert of a key another device made (the other user's row, a row not pulled yet,
                 // a deleted row's tombstone): the server holds it, and decides the insert as an upsert
-                String id = !keys.isEmpty() && random.nextInt(8) == 0 ? keys.get(random.nextInt(keys.size())) : uuid(random);
+                boolean reused = !keys.isEmpty() && random.nextInt(8) == 0;
+                String id = reused ? keys.get(random.nextInt(keys.size())) : uuid(random);
                 if (rows.stream().anyMatch(r -> r.path("id").asText().equals(id))) {
                     count(stats, "insert_key_held_locally");
                     return;
+                }
+                if (reused) {
+                    count(stats, "insert_reusing_a_key");
                 }
                 keys.add(id);
                 row.put("id", id);
