@@ -7,7 +7,6 @@ import jakarta.inject.Singleton;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.Collection;
 import java.util.List;
 import java.util.TreeSet;
@@ -38,39 +37,43 @@ public class DeviceScopes {
      * @return true if they differ from what was stored (the relay is then notified)
      */
     public boolean record(TenantId tenant, String deviceId, Collection<String> buckets) {
-        return record(tenant, deviceId, buckets, null, (ps, at) -> at);
-    }
-
-    /** Binds the parameters of a statement that {@link #record} runs with its own, from position {@code at}; returns the next. */
-    @FunctionalInterface
-    public interface Binder {
-        int bind(PreparedStatement ps, int at) throws SQLException;
-    }
-
-    /**
-     * {@link #record}, with {@code alongside} (a data-modifying statement of the caller: INSERT,
-     * UPDATE or DELETE, bound by {@code bind}) run as part of the same statement: one round trip
-     * and one commit for both. Pull records the device's cursor this way, after each page.
-     */
-    public boolean record(TenantId tenant, String deviceId, Collection<String> buckets, String alongside, Binder bind) {
-        String[] sorted = new TreeSet<>(buckets).toArray(String[]::new);
-        String table = Sql.q(tenant.schema(), "posduif_device_scopes");
+        String[] keys = keys(buckets);
         boolean changed = db.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement((alongside == null ? "" : "WITH posduif_alongside AS (" + alongside + ") ")
-                    + "INSERT INTO " + table + " AS s (device_id, buckets) VALUES (?, ?) "
-                    + "ON CONFLICT (device_id) DO UPDATE SET buckets = excluded.buckets, updated_at = now() "
-                    + "WHERE s.buckets IS DISTINCT FROM excluded.buckets RETURNING 1")) {
-                int at = bind.bind(ps, 1);
-                ps.setString(at++, deviceId);
-                ps.setArray(at, c.createArrayOf("text", sorted));
+            try (PreparedStatement ps = c.prepareStatement(recordSql(tenant, null))) {
+                ps.setString(1, deviceId);
+                ps.setArray(2, c.createArrayOf("text", keys));
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next();
                 }
             }
         });
         if (changed) {
-            publisher.publish(tenant, RealtimeEvent.scopesChanged(List.of(deviceId)));
+            changed(tenant, deviceId);
         }
         return changed;
+    }
+
+    /**
+     * The statement that stores a device's bucket keys, with {@code alongside} (a data-modifying
+     * statement of the caller, or null) run as part of it: one round trip and one commit for both.
+     * Pull records the device's cursor this way, after each page. Parameters: those of
+     * {@code alongside}, then the device id and the keys ({@link #keys}, as {@code text[]}). It
+     * answers a row if the keys changed; the caller then calls {@link #changed}.
+     */
+    public static String recordSql(TenantId tenant, String alongside) {
+        return (alongside == null ? "" : "WITH posduif_alongside AS (" + alongside + ") ")
+                + "INSERT INTO " + Sql.q(tenant.schema(), "posduif_device_scopes") + " AS s (device_id, buckets) VALUES (?, ?) "
+                + "ON CONFLICT (device_id) DO UPDATE SET buckets = excluded.buckets, updated_at = now() "
+                + "WHERE s.buckets IS DISTINCT FROM excluded.buckets RETURNING 1";
+    }
+
+    /** The keys as stored: sorted, without duplicates. */
+    public static String[] keys(Collection<String> buckets) {
+        return new TreeSet<>(buckets).toArray(String[]::new);
+    }
+
+    /** The device's keys changed: the relay reloads them. */
+    public void changed(TenantId tenant, String deviceId) {
+        publisher.publish(tenant, RealtimeEvent.scopesChanged(List.of(deviceId)));
     }
 }

@@ -78,19 +78,18 @@ public class PullService {
                 Map.of("field", "limit"));
     }
 
-    @SuppressWarnings("unchecked")
     public Page pull(Caller caller, String cursorText, int limit) {
         requested.publishEvent(new PullRequested(caller));
         TenantSchema schema = schemas.current(caller.tenant());
         Map<String, List<String>> upserted = new HashMap<>();
-        Cursor[] presented = new Cursor[1];
-        Set<String>[] scope = new Set[1];
+        boolean[] scopeChanged = new boolean[1];
         Page page = db.withConnection(c -> {
             // the isolation is the transaction's own (SET TRANSACTION, readPage's first statement), not
             // the connection's: setting and resetting the connection's cost two round trips a page
             c.setAutoCommit(false);
             try {
-                Page p = readPage(c, caller, schema, cursorText, limit, upserted, presented, scope);
+                Page p = readPage(c, caller, schema, cursorText, limit, upserted, scopeChanged);
+                // readPage's last round trip committed (a no-op here unless it failed before that)
                 c.commit();
                 return p;
             } catch (RuntimeException | SQLException e) {
@@ -100,26 +99,23 @@ public class PullService {
                 c.setAutoCommit(true);
             }
         });
-        // the cursor the device presented (what it has seen, for server-wins and the horizon) and the
-        // keys the relay routes sync_required by (a no-op write when unchanged), in one statement
-        Cursor at = presented[0];
-        deviceScopes.record(caller.tenant(), caller.deviceId(), scope[0], "INSERT INTO " + Sql.q(caller.tenant().schema(), "posduif_sync_devices")
-                + " AS d (device_id, cursor_txid, cursor_seq, last_pull_at) VALUES (?, ?::xid8, ?, now()) "
-                + "ON CONFLICT (device_id) DO UPDATE SET cursor_txid = EXCLUDED.cursor_txid, "
-                + "cursor_seq = EXCLUDED.cursor_seq, last_pull_at = now()", (ps, i) -> {
-                    ps.setString(i++, caller.deviceId());
-                    ps.setString(i++, at.txidText());
-                    ps.setLong(i++, at.seq());
-                    return i;
-                });
+        if (scopeChanged[0]) {
+            deviceScopes.changed(caller.tenant(), caller.deviceId());
+        }
         if (!upserted.isEmpty()) {
             pulled.publishEvent(new ChangesPulled(caller, upserted));
         }
         return page;
     }
 
+    /**
+     * The page in two round trips: the log's state (and the principal's attributes), then the page,
+     * the commit of its read-only transaction, and the device's record (the cursor it presented, what
+     * it has seen, for server-wins and the horizon; its scope keys, which the relay routes
+     * sync_required by, a no-op write when unchanged) in a transaction of its own after that commit.
+     */
     private Page readPage(Connection c, Caller caller, TenantSchema schema, String cursorText, int limit,
-                          Map<String, List<String>> upserted, Cursor[] presented, Set<String>[] scope) throws SQLException {
+                          Map<String, List<String>> upserted, boolean[] scopeChanged) throws SQLException {
         String s = caller.tenant().schema();
         long logId;
         Cursor horizon;
@@ -159,16 +155,15 @@ public class PullService {
         if (!from.isStart() && from.compareTo(horizon) < 0) {
             throw new ApiException(ErrorCode.RESET_REQUIRED, "cursor is older than the retention horizon; pull from 0");
         }
-        presented[0] = from;
         Set<String> buckets = scopes.bucketsOfPrincipal(schema, principal);
-        scope[0] = buckets;
 
         Body out = new Body(limit);
         out.add(CHANGES_OPEN);
-        int n = 0;
-        boolean hasMore = false;
-        byte[] lastTxid = null;
-        long lastSeq = 0;
+        int[] n = {0};
+        boolean[] hasMore = {false};
+        byte[][] lastTxid = {null};
+        long[] lastSeq = {0};
+        Pipeline p = new Pipeline();
         if (!buckets.isEmpty()) {
             String sql = "WITH cand AS (SELECT DISTINCT p.txid, p.seq FROM unnest(?::text[]) AS b(bucket) "
                     + "CROSS JOIN LATERAL (SELECT cs.txid, cs.seq FROM " + Sql.q(s, "posduif_change_scope") + " cs "
@@ -178,55 +173,71 @@ public class PullService {
                     + " CASE WHEN NOT c.deleted AND c.buckets && ?::text[] THEN c.data END "
                     + "FROM cand JOIN " + Sql.q(s, "posduif_changes") + " c ON c.txid = cand.txid AND c.seq = cand.seq "
                     + "ORDER BY c.txid, c.seq";
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                Array arr = c.createArrayOf("text", buckets.toArray());
-                ps.setArray(1, arr);
-                ps.setString(2, from.txidText());
-                ps.setLong(3, from.seq());
-                ps.setString(4, xmin);
-                ps.setInt(5, limit + 1);
-                ps.setInt(6, limit + 1);
-                ps.setArray(7, arr);
-                ps.setFetchSize(limit + 1);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        if (n == limit) {
-                            hasMore = true;
-                            break;
-                        }
-                        // the columns' text as the driver received it (UTF-8), copied once into the body
-                        byte[] table = rs.getBytes(3);
-                        byte[] pk = rs.getBytes(4);
-                        byte[] data = rs.getBytes(5);
-                        out.add(n > 0 ? NEXT_TABLE : FIRST_TABLE);
-                        out.add(table); // a validated identifier: no escaping needed
-                        out.add(data == null ? DELETE_PK : UPSERT_PK);
-                        out.add(pk);
-                        if (data != null) {
-                            out.add(DATA);
-                            out.add(data);
-                            upserted.computeIfAbsent(new String(table, StandardCharsets.UTF_8), k -> new ArrayList<>())
-                                    .add(new String(pk, StandardCharsets.UTF_8));
-                        }
-                        out.add(CLOSE);
-                        lastTxid = rs.getBytes(1);
-                        lastSeq = rs.getLong(2);
-                        n++;
+            Array arr = c.createArrayOf("text", buckets.toArray());
+            p.add(sql, (ps, at) -> {
+                ps.setArray(at++, arr);
+                ps.setString(at++, from.txidText());
+                ps.setLong(at++, from.seq());
+                ps.setString(at++, xmin);
+                ps.setInt(at++, limit + 1);
+                ps.setInt(at++, limit + 1);
+                ps.setArray(at++, arr);
+                return at;
+            }, rs -> {
+                while (rs.next()) {
+                    if (n[0] == limit) {
+                        hasMore[0] = true;
+                        break;
                     }
+                    // the columns' text as the driver received it (UTF-8), copied once into the body
+                    byte[] table = rs.getBytes(3);
+                    byte[] pk = rs.getBytes(4);
+                    byte[] data = rs.getBytes(5);
+                    out.add(n[0] > 0 ? NEXT_TABLE : FIRST_TABLE);
+                    out.add(table); // a validated identifier: no escaping needed
+                    out.add(data == null ? DELETE_PK : UPSERT_PK);
+                    out.add(pk);
+                    if (data != null) {
+                        out.add(DATA);
+                        out.add(data);
+                        upserted.computeIfAbsent(new String(table, StandardCharsets.UTF_8), k -> new ArrayList<>())
+                                .add(new String(pk, StandardCharsets.UTF_8));
+                    }
+                    out.add(CLOSE);
+                    lastTxid[0] = rs.getBytes(1);
+                    lastSeq[0] = rs.getLong(2);
+                    n[0]++;
                 }
-            }
+            });
         }
+        // the page's transaction ends here; the device's record is a transaction of its own after it, in
+        // the same round trip (a failed page skips both)
+        p.add("COMMIT", (ps, at) -> at, null);
+        String devices = "INSERT INTO " + Sql.q(s, "posduif_sync_devices")
+                + " AS d (device_id, cursor_txid, cursor_seq, last_pull_at) VALUES (?, ?::xid8, ?, now()) "
+                + "ON CONFLICT (device_id) DO UPDATE SET cursor_txid = EXCLUDED.cursor_txid, "
+                + "cursor_seq = EXCLUDED.cursor_seq, last_pull_at = now()";
+        p.add(DeviceScopes.recordSql(caller.tenant(), devices), (ps, at) -> {
+            ps.setString(at++, caller.deviceId());
+            ps.setString(at++, from.txidText());
+            ps.setLong(at++, from.seq());
+            ps.setString(at++, caller.deviceId());
+            ps.setArray(at++, c.createArrayOf("text", DeviceScopes.keys(buckets)));
+            return at;
+        }, rs -> scopeChanged[0] = rs.next());
+        p.run(c);
+        boolean more = hasMore[0];
         Cursor next;
-        if (hasMore) {
-            next = new Cursor(logId, Long.parseUnsignedLong(new String(lastTxid, StandardCharsets.US_ASCII)), lastSeq);
+        if (more) {
+            next = new Cursor(logId, Long.parseUnsignedLong(new String(lastTxid[0], StandardCharsets.US_ASCII)), lastSeq[0]);
         } else {
             // everything of this scope below xmin is served: later entries can only appear at or above it
             Cursor caughtUp = new Cursor(logId, Long.parseUnsignedLong(xmin), 0);
             next = caughtUp.compareTo(from) > 0 ? caughtUp : from;
         }
         String cursor = next.encode(cursorKey);
-        out.add(ascii("],\"cursor\":\"" + cursor + "\",\"has_more\":" + hasMore + ",\"schema_version\":" + schema.version() + "}"));
-        return new Page(out.bytes(), cursor, hasMore, n);
+        out.add(ascii("],\"cursor\":\"" + cursor + "\",\"has_more\":" + more + ",\"schema_version\":" + schema.version() + "}"));
+        return new Page(out.bytes(), cursor, more, n[0]);
     }
 
     private static final byte[] CHANGES_OPEN = ascii("{\"changes\":[");
