@@ -2,6 +2,7 @@ package io.posduif.functions.db;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The text PostgreSQL cannot hold: U+0000, and surrogates without their pair.
@@ -48,39 +49,33 @@ public final class PgText {
      * other text than the client sent ({@code ?}).
      */
     public static boolean unstorable(Object value) {
-        if (value instanceof String s) {
-            return s.indexOf('\u0000') >= 0 || hasLoneSurrogate(s);
-        }
-        if (value instanceof Map<?, ?> m) {
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (unstorable(e.getKey()) || unstorable(e.getValue())) {
-                    return true;
-                }
-            }
-        } else if (value instanceof List<?> l) {
-            for (Object x : l) {
-                if (unstorable(x)) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return anyString(value, s -> s.indexOf('\u0000') >= 0 || hasLoneSurrogate(s));
     }
 
     /** True if a string, or any string or key inside a parsed JSON value (maps and lists), holds U+0000. */
     public static boolean containsNul(Object value) {
+        return anyString(value, s -> s.indexOf('\u0000') >= 0);
+    }
+
+    /** True if a string, or any string or key inside a parsed JSON value, holds a lone surrogate. */
+    public static boolean containsLoneSurrogate(Object value) {
+        return anyString(value, PgText::hasLoneSurrogate);
+    }
+
+    /** Whether {@code test} holds for {@code value}, if a string, or for any string or key inside it (maps and lists). */
+    private static boolean anyString(Object value, Predicate<String> test) {
         if (value instanceof String s) {
-            return s.indexOf('\u0000') >= 0;
+            return test.test(s);
         }
         if (value instanceof Map<?, ?> m) {
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (containsNul(e.getKey()) || containsNul(e.getValue())) {
+                if (anyString(e.getKey(), test) || anyString(e.getValue(), test)) {
                     return true;
                 }
             }
         } else if (value instanceof List<?> l) {
             for (Object x : l) {
-                if (containsNul(x)) {
+                if (anyString(x, test)) {
                     return true;
                 }
             }

@@ -253,7 +253,7 @@ public final class CaptureTriggers {
                 + data + " AS posduif_data, " + buckets(table, r) + " AS posduif_newb, e.posduif_clock "
                 + "FROM ROWS FROM (jsonb_array_elements(?::jsonb), unnest(?::text[])) AS e(j, posduif_clock), "
                 + "LATERAL jsonb_populate_record(NULL::" + target + ", e.j) AS " + r + "), "
-                + "posduif_up AS (" + insertFromX(target, table) + "), "
+                + "posduif_up AS (" + insertFromX(target, table, table.columns().stream().map(ColumnDef::name).toList(), "NOTHING RETURNING 1") + "), "
                 + "ins AS (INSERT INTO " + Sql.q(s, "posduif_changes") + " (txid, seq, tbl, pk, deleted, data, buckets, removed, origin, clock) "
                 + "SELECT pg_current_xact_id(), nextval(" + literal(Sql.q(s, "posduif_change_seq")) + "), " + literal(table.name())
                 + ", x.posduif_pk, false, x.posduif_data, x.posduif_newb, '{}'::text[], nullif(current_setting('posduif.origin', true), ''), "
@@ -266,28 +266,27 @@ public final class CaptureTriggers {
     }
 
     /**
-     * The insert of {@link #pushInsertSql}, in key order (row locks of one statement in key order).
-     * A row already in the table is left alone and not counted: the push took it for new (it did
-     * not read it, or a writer without push locks inserted it since), and is redone with it read.
+     * The push's upsert of {@code cols} from the CTE {@code posduif_x}: every other column of a row
+     * in place is updated.
      */
-    private static String insertFromX(String target, TableDef table) {
-        String colList = String.join(", ", table.columns().stream().map(col -> Sql.q(col.name())).toList());
-        String pkCols = String.join(", ", table.primaryKey().stream().map(Sql::q).toList());
-        return "INSERT INTO " + target + " (" + colList + ") SELECT " + colList + " FROM posduif_x ORDER BY " + pkCols
-                + " ON CONFLICT (" + pkCols + ") DO NOTHING RETURNING 1";
+    private static String upsertFromX(String target, TableDef table, java.util.Collection<String> cols) {
+        List<String> sets = cols.stream().filter(col -> !table.primaryKey().contains(col))
+                .map(col -> Sql.q(col) + " = EXCLUDED." + Sql.q(col)).toList();
+        return insertFromX(target, table, cols, sets.isEmpty() ? "NOTHING" : "UPDATE SET " + String.join(", ", sets));
     }
 
     /**
-     * The push's upsert of {@code cols} from the CTE {@code posduif_x}, in key order so that the row
-     * locks of one statement are taken in key order.
+     * The push's insert of {@code cols} from the CTE {@code posduif_x}, in key order so that the row
+     * locks of one statement are taken in key order; {@code onConflict} follows
+     * {@code ON CONFLICT (key) DO}. The insert of new rows ({@link #pushInsertSql}) leaves a row in
+     * place alone and does not count it: the push took it for new (it did not read it, or a writer
+     * without push locks inserted it since), and is redone with it read.
      */
-    private static String upsertFromX(String target, TableDef table, java.util.Collection<String> cols) {
+    private static String insertFromX(String target, TableDef table, java.util.Collection<String> cols, String onConflict) {
         String colList = String.join(", ", cols.stream().map(Sql::q).toList());
         String pkCols = String.join(", ", table.primaryKey().stream().map(Sql::q).toList());
-        List<String> sets = cols.stream().filter(col -> !table.primaryKey().contains(col))
-                .map(col -> Sql.q(col) + " = EXCLUDED." + Sql.q(col)).toList();
         return "INSERT INTO " + target + " (" + colList + ") SELECT " + colList + " FROM posduif_x ORDER BY " + pkCols
-                + " ON CONFLICT (" + pkCols + ") DO " + (sets.isEmpty() ? "NOTHING" : "UPDATE SET " + String.join(", ", sets));
+                + " ON CONFLICT (" + pkCols + ") DO " + onConflict;
     }
 
     /**

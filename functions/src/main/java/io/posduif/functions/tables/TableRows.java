@@ -314,7 +314,7 @@ class TableRows {
         for (Map.Entry<?, ?> e : m.entrySet()) {
             // U+0000 PostgreSQL refuses (22021, see translate); a lone surrogate the driver would send as
             // '?', storing other text than the client's
-            if (PgText.unstorable(e.getValue()) && !PgText.containsNul(e.getValue())) {
+            if (PgText.containsLoneSurrogate(e.getValue())) {
                 String name = String.valueOf(e.getKey());
                 throw new ApiException(ErrorCode.INVALID_VALUE, shown(name) + " " + PgText.UNSTORABLE_REFUSED, Map.of("field", name));
             }

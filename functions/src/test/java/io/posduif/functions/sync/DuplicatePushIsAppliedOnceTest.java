@@ -75,16 +75,8 @@ class DuplicatePushIsAppliedOnceTest extends StackTest {
             ops.add(SyncHttp.upsert("notes", UUID.randomUUID(), Map.of("owner", user.id().toString(), "body", "b" + i, "n", i),
                     "2024-01-15T10:35:00.000Z"));
         }
-        Map<String, Integer> applied = new HashMap<>();
-        for (List<Map<String, Object>> answer : AtOnce.run(6, p -> sync.push(device, ops.toArray(Map[]::new)))) {
-            for (Map<String, Object> r : answer) {
-                if ("applied".equals(r.get("status"))) {
-                    applied.merge((String) r.get("op_id"), 1, Integer::sum);
-                } else {
-                    assertEquals("duplicate", r.get("status"));
-                }
-            }
-        }
+        Map<String, Integer> applied = SyncHttp.appliedPerOpId(AtOnce.run(6, p -> sync.push(device, ops.toArray(Map[]::new))),
+                r -> assertEquals("duplicate", r.get("status")));
         assertEquals(20, applied.size(), "every op applied by some request");
         applied.values().forEach(n -> assertEquals(1, n, "and by exactly one"));
     }

@@ -187,16 +187,8 @@ class ReplaysAreFoundWhicheverWayTheLedgerRecordedThemTest extends StackTest {
             for (int i = 1; i <= 20; i++) {
                 ops.add(op(i, "r" + round + " " + i));
             }
-            Map<String, Integer> applied = new HashMap<>();
-            for (List<Map<String, Object>> answer : AtOnce.run(6, p -> sync.push(device, ops.toArray(Map[]::new)))) {
-                for (Map<String, Object> r : answer) {
-                    if ("applied".equals(r.get("status"))) {
-                        applied.merge((String) r.get("op_id"), 1, Integer::sum);
-                    } else {
-                        assertEquals("duplicate", r.get("status"), r.toString());
-                    }
-                }
-            }
+            Map<String, Integer> applied = SyncHttp.appliedPerOpId(AtOnce.run(6, p -> sync.push(device, ops.toArray(Map[]::new))),
+                    r -> assertEquals("duplicate", r.get("status"), r.toString()));
             assertEquals(20, applied.size(), "every op applied by some delivery");
             applied.values().forEach(n -> assertEquals(1, n, "and by exactly one"));
             assertEquals("1 batch row, 0 op rows, mark " + opId(20), ledger(device));
@@ -253,16 +245,8 @@ class ReplaysAreFoundWhicheverWayTheLedgerRecordedThemTest extends StackTest {
                 ops.add(op(i, "o" + round + " " + i));
             }
             List<List<Map<String, Object>>> deliveries = List.of(ops.subList(0, 10), ops.subList(4, 15), ops.subList(2, 12));
-            Map<String, Integer> applied = new HashMap<>();
-            for (List<Map<String, Object>> answer : AtOnce.run(3, p -> sync.push(device, deliveries.get(p).toArray(Map[]::new)))) {
-                for (Map<String, Object> r : answer) {
-                    if ("applied".equals(r.get("status"))) {
-                        applied.merge((String) r.get("op_id"), 1, Integer::sum);
-                    } else {
-                        assertEquals("duplicate", r.get("status"), r.toString());
-                    }
-                }
-            }
+            Map<String, Integer> applied = SyncHttp.appliedPerOpId(AtOnce.run(3, p -> sync.push(device, deliveries.get(p).toArray(Map[]::new))),
+                    r -> assertEquals("duplicate", r.get("status"), r.toString()));
             assertEquals(15, applied.size(), "every op applied by some delivery");
             applied.values().forEach(n -> assertEquals(1, n, "and by exactly one: " + applied));
             assertEquals(15L, value("SELECT count(*) FROM " + tenant.schema() + ".posduif_ops WHERE device_id = '" + device.deviceId() + "'"),
@@ -291,21 +275,14 @@ class ReplaysAreFoundWhicheverWayTheLedgerRecordedThemTest extends StackTest {
                 }
             }
             List<List<Map<String, Object>>> deliveries = List.of(first, second);
-            Map<String, Integer> applied = new HashMap<>();
-            int reused = 0;
-            for (List<Map<String, Object>> answer : AtOnce.run(2, p -> sync.push(device, deliveries.get(p).toArray(Map[]::new)))) {
-                for (Map<String, Object> r : answer) {
-                    if ("applied".equals(r.get("status"))) {
-                        applied.merge((String) r.get("op_id"), 1, Integer::sum);
-                    } else {
-                        assertEquals("OP_ID_REUSED", r.get("code"), r.toString());
-                        reused++;
-                    }
-                }
-            }
+            int[] reused = {0};
+            Map<String, Integer> applied = SyncHttp.appliedPerOpId(AtOnce.run(2, p -> sync.push(device, deliveries.get(p).toArray(Map[]::new))), r -> {
+                assertEquals("OP_ID_REUSED", r.get("code"), r.toString());
+                reused[0]++;
+            });
             assertEquals(15, applied.size(), "every op id applied by some delivery");
             applied.values().forEach(n -> assertEquals(1, n, "and by exactly one: " + applied));
-            assertEquals(6, reused, "the shared op ids are refused to the delivery that came second");
+            assertEquals(6, reused[0], "the shared op ids are refused to the delivery that came second");
             List<String> rows = new ArrayList<>();
             for (Map<String, Object> op : first) {
                 rows.add((String) ((Map<?, ?>) op.get("pk")).get("id"));

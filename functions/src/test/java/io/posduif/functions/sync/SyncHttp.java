@@ -40,6 +40,24 @@ record SyncHttp(HttpClient http, JsonMapper json) {
         return op;
     }
 
+    /**
+     * How often each op id was answered {@code applied} across several deliveries' answers; every
+     * other result is handed to {@code otherwise} (which asserts what it must be).
+     */
+    static Map<String, Integer> appliedPerOpId(List<List<Map<String, Object>>> answers, java.util.function.Consumer<Map<String, Object>> otherwise) {
+        Map<String, Integer> applied = new HashMap<>();
+        for (List<Map<String, Object>> answer : answers) {
+            for (Map<String, Object> r : answer) {
+                if ("applied".equals(r.get("status"))) {
+                    applied.merge((String) r.get("op_id"), 1, Integer::sum);
+                } else {
+                    otherwise.accept(r);
+                }
+            }
+        }
+        return applied;
+    }
+
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> push(Fixtures.Device d, Map<?, ?>... ops) {
         return (List<Map<String, Object>>) pushRaw(d, Map.of("ops", Arrays.asList(ops))).get("results");
